@@ -1,0 +1,114 @@
+"""`anki-build build`: parse → render → package, and a summary of what was built."""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import CONFIG_NAME, load_config
+from ..diagnostics import Diagnostic, Report, Severity
+from ..package import PackageResult, write_package
+from ..parse import parse_project
+from ..render import render_project
+from ..structure import NoteKind
+
+
+@dataclass
+class BuildSummary:
+    deck: str
+    notes_root: str
+    output: Path | None = None
+    size: int = 0
+    media: int = 0
+    by_chapter: dict[str, Counter[str]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    strict: bool = False
+
+    @property
+    def notes(self) -> int:
+        return sum(sum(c.values()) for c in self.by_chapter.values())
+
+    @property
+    def by_kind(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for counts in self.by_chapter.values():
+            total.update(counts)
+        return total
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.diagnostics) - self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors or (self.strict and self.warnings) else 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "deck": self.deck,
+            "notes_root": self.notes_root,
+            "output": str(self.output) if self.output else None,
+            "size": self.size,
+            "notes": self.notes,
+            "media": self.media,
+            "by_kind": {k.value: self.by_kind.get(k.value, 0) for k in NoteKind},
+            "by_chapter": {name: {k.value: c.get(k.value, 0) for k in NoteKind} for name, c in self.by_chapter.items()},
+            "warnings": self.warnings,
+            "errors": self.errors,
+            "strict": self.strict,
+            "exit_code": self.exit_code,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+def find_notes_root(cwd: Path) -> Path | None:
+    """The folder `build` uses with no argument: here, or `notes/`, whichever holds the config."""
+    for candidate in (cwd, cwd / "notes"):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate
+    return None
+
+
+def default_output(root: Path, deck: str) -> Path:
+    """`decks/<deck>.apkg` beside the notes folder, never inside it."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", deck).strip(" .") or "deck"
+    return root.resolve().parent / "decks" / f"{safe}.apkg"
+
+
+def shown_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def build(root: Path, display_root: str, output: Path | None = None, *, strict: bool = False) -> BuildSummary:
+    report = Report()
+    config = load_config(root, display_root, report)
+    summary = BuildSummary(deck=config.deck, notes_root=display_root, strict=strict)
+    if report.errors:
+        summary.diagnostics = report.sorted()
+        return summary
+    out = output or default_output(root, config.deck)
+    project = parse_project(root, display_root, config, report, skip={out.resolve().parent} if output is None else None)
+    deck = render_project(project, report)
+    if not deck.notes:
+        report.error(display_root, 1, 1, "no-notes", "no notes found: see the README for the note syntax")
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # genanki warns about HTML it does not understand; fields are sanitised
+            result: PackageResult = write_package(deck, out)
+        summary.output, summary.size, summary.media = result.path, result.size, result.media
+        for note in deck.notes:
+            chapter = note.deck.split("::", 1)[1] if "::" in note.deck else note.deck
+            summary.by_chapter.setdefault(chapter, Counter())[note.kind.value] += 1
+    summary.diagnostics = report.sorted()
+    return summary

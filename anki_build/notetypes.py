@@ -1,0 +1,58 @@
+"""The two Anki note types anki-build ships, read from `cards/`.
+
+Ids and field lists are frozen: Anki matches note types by id and refuses to update
+notes whose note type gained or lost a field (it makes a "+" copy instead). Templates and
+CSS may change freely; they update in place on import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+BASIC_ID = 1_718_204_331
+CLOZE_ID = 1_718_204_332
+BASIC_FIELDS = ("Key", "Front", "Back", "Extra", "Context", "Source", "Kind")
+CLOZE_FIELDS = ("Key", "Text", "Extra", "Context", "Source", "Kind")
+
+
+@dataclass(frozen=True)
+class NoteType:
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    qfmt: str
+    afmt: str
+    css: str
+    cloze: bool
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever what Anki stores for the note type changes."""
+        text = "\0".join([self.name, *self.fields, self.qfmt, self.afmt, self.css])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cards_dir() -> Traversable:
+    return files("anki_build.cards")
+
+
+def _read(*parts: str) -> str:
+    node = cards_dir()
+    for part in parts:
+        node = node / part
+    return node.read_text(encoding="utf-8")
+
+
+@cache
+def note_types() -> dict[str, NoteType]:
+    css = _read("style.css")
+    return {
+        "basic": NoteType(BASIC_ID, "anki-build Basic", BASIC_FIELDS, _read("basic", "front.html"),
+                          _read("basic", "back.html"), css, cloze=False),
+        "cloze": NoteType(CLOZE_ID, "anki-build Cloze", CLOZE_FIELDS, _read("cloze", "front.html"),
+                          _read("cloze", "back.html"), css, cloze=True),
+    }

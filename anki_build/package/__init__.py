@@ -1,0 +1,87 @@
+"""Stage 3, package: rendered notes → an `.apkg` file, written atomically.
+
+GUIDs come from each note's stable key, never from its content, so editing an answer
+updates the note in Anki instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+
+import genanki
+
+from ..notetypes import NoteType, note_types
+from ..render import RenderedDeck
+
+__all__ = ["PackageResult", "guid_for", "write_package"]
+
+
+def guid_for(namespace: str, key: str) -> str:
+    return str(genanki.guid_for("anki-build", namespace, key))
+
+
+def deck_id(name: str) -> int:
+    """Anki matches decks by name; the id only has to be a stable int."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:12], 16) % (1 << 50) + (1 << 30)
+
+
+def _model(spec: NoteType) -> genanki.Model:
+    return genanki.Model(
+        spec.id,
+        spec.name,
+        fields=[{"name": name} for name in spec.fields],
+        templates=[{"name": "Cloze" if spec.cloze else "Card 1", "qfmt": spec.qfmt, "afmt": spec.afmt}],
+        css=spec.css,
+        model_type=genanki.Model.CLOZE if spec.cloze else genanki.Model.FRONT_BACK,
+        sort_field_index=1,
+    )
+
+
+@dataclass
+class PackageResult:
+    path: Path
+    size: int
+    notes: int
+    media: int
+    guids: dict[str, str]  # key → GUID
+
+
+def write_package(deck: RenderedDeck, out: Path) -> PackageResult:
+    """Write `out` via a temporary file in the same folder and an atomic rename."""
+    models = {name: _model(spec) for name, spec in note_types().items()}
+    decks: dict[str, genanki.Deck] = {}
+    guids: dict[str, str] = {}
+    for note in deck.notes:
+        model = models[note.notetype]
+        target = decks.setdefault(note.deck, genanki.Deck(deck_id(note.deck), note.deck))
+        guid = guid_for(deck.namespace, note.key)
+        guids[note.key] = guid
+        target.add_note(genanki.Note(model=model, fields=[note.fields[f] for f in note_types()[note.notetype].fields],
+                                     guid=guid, tags=note.tags))
+    package = genanki.Package(list(decks.values()))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".anki-build-", dir=out.parent) as work:
+        db_path = Path(work) / "collection.anki2"
+        timestamp = time.time()
+        with contextlib.closing(sqlite3.connect(db_path)) as conn:
+            package.write_to_db(conn.cursor(), timestamp, count(int(timestamp * 1000)))
+            conn.commit()
+        partial = Path(work) / "deck.apkg"
+        names = sorted(deck.media.files)
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(db_path, "collection.anki2")
+            archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False))
+            for i, name in enumerate(names):
+                archive.writestr(str(i), deck.media.files[name].read())
+        os.replace(partial, out)
+    return PackageResult(path=out, size=out.stat().st_size, notes=len(deck.notes), media=len(names), guids=guids)

@@ -1,0 +1,92 @@
+"""Stage 2, render: notes → Anki fields (HTML), through the Jinja2 templates in `cards/`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from ..config import Config
+from ..diagnostics import Report
+from ..structure import Fragment, Note, NoteKind, Project
+from .html import Media, render_tokens
+from .templates import field_templates
+
+__all__ = ["RenderedDeck", "RenderedNote", "render_project"]
+
+
+@dataclass
+class RenderedNote:
+    key: str
+    kind: NoteKind
+    notetype: str  # "basic" or "cloze"
+    fields: dict[str, str]
+    deck: str  # full deck name, `Deck::03 模型正则化`
+    tags: list[str]
+    source: str
+
+
+@dataclass
+class RenderedDeck:
+    name: str
+    namespace: str
+    notes: list[RenderedNote] = field(default_factory=list)
+    media: Media = field(default_factory=Media)
+
+
+def deck_component(text: str) -> str:
+    """A deck name part: no `::` (Anki's separator), no line breaks, trimmed."""
+    return re.sub(r"\s+", " ", text.replace("::", ":")).strip() or "-"
+
+
+def chapter_tag(label: str) -> str:
+    """`03 模型正则化` → `chapter::03_模型正则化` (Anki tags cannot hold spaces)."""
+    return "chapter::" + re.sub(r"[\s\u3000]+", "_", label.replace("::", "_")).strip("_")
+
+
+def _fragment(fragment: Fragment | None, media: Media, *, cloze: bool = False) -> Markup:
+    if fragment is None:
+        return Markup("")
+    return Markup(render_tokens(fragment.tokens, inline=fragment.inline, media=media, cloze=cloze))
+
+
+def render_note(note: Note, config: Config, media: Media, rel_source: str) -> RenderedNote:
+    templates = field_templates()
+    cloze = note.kind is NoteKind.CLOZE
+    values = {
+        "lang": config.language,
+        "front": _fragment(note.front, media),
+        "back": _fragment(note.back, media, cloze=cloze),
+        "chapter": note.chapter.label,
+        "section": _fragment(note.section, media),
+        "sentence_label": note.sentence_label,
+    }
+    module = templates[note.kind.value]
+    context = str(templates["context"].context(values)).strip()
+    extra = str(_fragment(note.extra, media))
+    common = {"Key": note.key, "Extra": extra, "Context": context, "Source": rel_source, "Kind": note.kind.value}
+    if cloze:
+        fields = {"Text": str(module.back(values)).strip(), **common}
+    else:
+        fields = {"Front": str(module.front(values)).strip(), "Back": str(module.back(values)).strip(), **common}
+    subdeck = note.deck or note.chapter.label
+    deck = "::".join([deck_component(config.deck)] + [deck_component(p) for p in subdeck.split("::")])
+    tags = [chapter_tag(note.chapter.label), *config.tags, *note.tags]
+    return RenderedNote(key=note.key, kind=note.kind, notetype="cloze" if cloze else "basic", fields=fields,
+                        deck=deck, tags=list(dict.fromkeys(tags)), source=rel_source)
+
+
+def render_project(project: Project, report: Report) -> RenderedDeck:
+    deck = RenderedDeck(name=deck_component(project.config.deck), namespace=project.config.guid_namespace)
+    prefix = project.display_root.rstrip("/") + "/"
+    for note in project.notes:
+        rel = note.location.path.removeprefix(prefix) if prefix != "./" else note.location.path
+        source = f"{rel}:{note.location.line}"
+        rendered = render_note(note, project.config, deck.media, source)
+        if note.kind is NoteKind.CLOZE and "{{c" not in rendered.fields["Text"]:
+            where = note.location
+            report.warning(where.path, where.line, where.col, "empty-cloze", "cloze has no deletion left after rendering; skipped")
+            continue
+        deck.notes.append(rendered)
+    return deck

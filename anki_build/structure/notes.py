@@ -1,0 +1,112 @@
+"""What the parser finds in a notes folder.
+
+Note content is kept as markdown-it tokens (:class:`Fragment`), not as HTML: the render
+stage decides how it looks, the parse stage only decides what it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from markdown_it.token import Token
+
+from ..config import Config
+
+
+class NoteKind(StrEnum):
+    CONCEPT = "concept"
+    FORMULA = "formula"
+    QA = "qa"
+    CLOZE = "cloze"
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str  # as shown to the user: the notes root as given + the file's relative path
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass
+class Fragment:
+    """A piece of a note: inline tokens (one line of text) or a list of block tokens."""
+
+    tokens: list[Token]
+    inline: bool
+
+    def plain(self) -> str:
+        """Text without markup (math kept as its TeX source); used for keys and names."""
+        return plain_text(self.tokens).strip()
+
+
+def plain_text(tokens: list[Token]) -> str:
+    parts: list[str] = []
+    for token in tokens:
+        if token.children:
+            parts.append(plain_text(token.children))
+        elif token.type in ("text", "code_inline", "math_inline", "math_inline_double", "math_block"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.type == "image":
+            parts.append(plain_text(token.children or []))
+    return "".join(parts)
+
+
+@dataclass
+class Chapter:
+    title: str
+    number: str | None
+    order: int
+    source: str  # relative path of the file or folder that defines it
+
+    @property
+    def label(self) -> str:
+        """`03 模型正则化`: the number comes from the file name, so it never shifts when chapters are added."""
+        return f"{self.number} {self.title}" if self.number else self.title
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    rel: str  # posix path relative to the notes root
+    display: str
+    text: str = ""
+    chapter: Chapter | None = None
+    tags: tuple[str, ...] = ()
+    skip: bool = False
+
+
+@dataclass
+class Note:
+    kind: NoteKind
+    key: str  # identity: normalised term/question/label, unique in the project
+    front: Fragment | None  # term, question or formula label; None for clozes
+    back: Fragment  # definition, answer, formula block or cloze text
+    extra: Fragment | None
+    chapter: Chapter
+    section: Fragment | None
+    location: Location
+    tags: tuple[str, ...] = ()
+    explicit_id: str | None = None
+    deck: str | None = None  # front matter `deck:` puts a file's notes in another subdeck
+    sentence_label: bool = False  # formula labelled by a whole sentence rather than a term
+
+    @property
+    def section_text(self) -> str:
+        return self.section.plain() if self.section else ""
+
+
+@dataclass
+class Project:
+    root: Path
+    display_root: str
+    config: Config
+    files: list[SourceFile] = field(default_factory=list)
+    chapters: list[Chapter] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
