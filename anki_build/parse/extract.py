@@ -282,10 +282,10 @@ class Extractor:
         children = _trim(_inline(node))
         for deeper in [lv for lv in self.ctx.sections if lv >= level]:
             del self.ctx.sections[deeper]
-        if level >= 2:
-            self.ctx.sections[level] = _inline_fragment(children)
         plain = Fragment(children, True).plain()
         if not plain.endswith(("?", "？")):
+            if level >= 2:
+                self.ctx.sections[level] = _inline_fragment(children)
             return None
         end = i + 1
         while end < len(nodes) and nodes[end].type != "heading" and not (

@@ -1,0 +1,105 @@
+"""Shared helpers: write a small notes project, build it, import it into a real Anki collection."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from anki_build.commands.build import BuildSummary, build
+from anki_build.config import load_config
+from anki_build.diagnostics import Report
+from anki_build.parse import parse_project
+from anki_build.structure import Project
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Callable[..., Path]:
+    """`notes({"01-a.md": "..."})` → a notes folder under tmp_path."""
+
+    def make(files: dict[str, str | bytes], name: str = "notes") -> Path:
+        return write_tree(tmp_path / name, files)
+
+    return make
+
+
+def parse(root: Path) -> tuple[Project, Report]:
+    report = Report()
+    config = load_config(root, str(root), report)
+    return parse_project(root, "notes", config, report), report
+
+
+@pytest.fixture
+def parse_md(notes: Callable[..., Path]) -> Callable[..., tuple[Project, Report]]:
+    """Parse one markdown text as `notes/01-test.md`."""
+
+    def run(text: str, extra: dict[str, str | bytes] | None = None) -> tuple[Project, Report]:
+        return parse(notes({"01-test.md": text, **(extra or {})}))
+
+    return run
+
+
+@pytest.fixture
+def build_deck(tmp_path: Path) -> Callable[..., BuildSummary]:
+    def run(root: Path, out: Path | None = None, **kwargs: object) -> BuildSummary:
+        return build(root, "notes", out or tmp_path / "out" / "deck.apkg", **kwargs)  # type: ignore[arg-type]
+
+    return run
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[object]:
+    from anki.collection import Collection
+
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def import_apkg(col: object, path: Path) -> dict[str, int]:
+    """Import with Anki desktop's defaults (update notes and note types if newer, no merge)."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as UC
+
+    opts = ImportAnkiPackageOptions(
+        merge_notetypes=False,
+        update_notes=UC.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+        update_notetypes=UC.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+        with_scheduling=False,
+        with_deck_configs=False,
+    )
+    log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=opts)).log  # type: ignore[attr-defined]
+    return {"new": len(log.new), "updated": len(log.updated), "duplicate": len(log.duplicate),
+            "conflicting": len(log.conflicting)}
+
+
+@pytest.fixture
+def render_md(notes: Callable[..., Path]) -> Callable[..., tuple[list[object], Report]]:
+    """Parse and render one markdown text; returns the rendered notes and the report."""
+    from anki_build.render import render_project
+
+    def run(text: str, extra: dict[str, str | bytes] | None = None, name: str = "01-test.md") -> tuple[list[object], Report]:
+        project, report = parse(notes({name: text, **(extra or {})}))
+        return render_project(project, report).notes, report
+
+    return run
+
+
+def by_kind(rendered: list[object], kind: str) -> list[object]:
+    return [n for n in rendered if n.kind == kind]  # type: ignore[attr-defined]
