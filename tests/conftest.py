@@ -67,7 +67,9 @@ def build_deck(tmp_path: Path) -> Callable[..., BuildSummary]:
 def collection(tmp_path: Path) -> Iterator[object]:
     from anki.collection import Collection
 
-    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
     yield col
     col.close()
 

@@ -193,6 +193,15 @@ def _strip_trailing_colon(children: list[Token]) -> list[Token]:
     return children
 
 
+def _only_images(node: SyntaxTreeNode) -> bool:
+    """A paragraph that is just a picture (or an <img>) belongs to the answer above it."""
+    if node.type == "html_block":
+        return node.content.lstrip().lower().startswith(("<img", "<div", "<p", "<figure"))
+    children = _inline(node) if node.type == "paragraph" else []
+    meaningful = [t for t in children if not (t.type in ("softbreak", "hardbreak") or (t.type == "text" and not t.content.strip()))]
+    return bool(meaningful) and all(t.type in ("image", "html_inline") for t in meaningful)
+
+
 def _is_cloze(children: list[Token]) -> bool:
     return any(t.type == "mark_open" or (t.type == "text" and _CLOZE.search(t.content)) for t in children)
 
@@ -270,8 +279,8 @@ class Extractor:
     def _answer_blocks(self, nodes: list[SyntaxTreeNode], start: int) -> int:
         """Index after the blocks that continue an answer (lists, code, tables, math, quotes)."""
         end = start
-        while end < len(nodes) and nodes[end].type in ("bullet_list", "ordered_list", "fence", "code_block",
-                                                       "table", "math_block", "blockquote"):
+        while end < len(nodes) and (nodes[end].type in ("bullet_list", "ordered_list", "fence", "code_block",
+                                                        "table", "math_block") or _only_images(nodes[end])):
             end += 1
         return end
 

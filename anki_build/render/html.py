@@ -104,8 +104,9 @@ class FieldRenderer(RendererHTML):
         return math_html(tokens[idx].content, False, in_cloze=bool(env.get("cloze")))
 
     def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        # `$$x$$` inside a sentence: typeset inline-sized so the line does not break apart on a phone.
-        return math_html(tokens[idx].content, False, in_cloze=bool(env.get("cloze")))
+        # `$$x$$` inside a sentence is inline math to the author (GitBook/Typora habit); `\[x\]` is display.
+        token = tokens[idx]
+        return math_html(token.content, token.markup == "\\[", in_cloze=bool(env.get("cloze")))
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return f'<div class="ab-math">{math_html(tokens[idx].content, True, in_cloze=bool(env.get("cloze")))}</div>\n'

@@ -1,0 +1,101 @@
+"""End to end: build the sample `notes/`, import the deck into a fresh collection with the real Anki backend."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from anki_build.commands.build import build
+from conftest import REPO, import_apkg
+
+pytest.importorskip("anki", reason="the Anki backend is a test dependency: pip install -e '.[test]'")
+
+
+@pytest.fixture(scope="module")
+def sample_deck(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("deck") / "sample.apkg"
+    summary = build(REPO / "notes", "notes", out)
+    assert summary.exit_code == 0, [d.format() for d in summary.diagnostics]
+    return out, summary
+
+
+@pytest.fixture
+def imported(sample_deck, collection):
+    out, _ = sample_deck
+    log = import_apkg(collection, out)
+    return collection, log
+
+
+def test_sample_deck_imports_with_all_notes_cards_and_decks(imported, sample_deck):
+    col, log = imported
+    _, summary = sample_deck
+    assert log == {"new": summary.notes, "updated": 0, "duplicate": 0, "conflicting": 0}
+    assert col.note_count() == summary.notes >= 120
+    # one card per basic note, one per deletion for clozes
+    clozes = col.find_notes('note:"anki-build Cloze"')
+    cloze_cards = sum(len(col.get_note(n).cards()) for n in clozes)
+    assert col.card_count() == summary.notes - len(clozes) + cloze_cards
+    chapters = [d.name for d in col.decks.all_names_and_ids() if d.name.startswith("深度学习笔记::")]
+    assert len(chapters) >= 8
+    assert "深度学习笔记::02 模型正则化" in chapters
+
+
+def test_every_note_has_exactly_one_chapter_tag_matching_its_deck(imported):
+    col, _ = imported
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        tags = [t for t in note.tags if t.lower().startswith("chapter::")]
+        assert len(tags) == 1, (note["Key"], note.tags)
+        deck = col.decks.name(note.cards()[0].did)
+        assert tags[0].split("::", 1)[1] == deck.split("::", 1)[1].replace(" ", "_")
+
+
+def test_no_field_has_dollar_math_and_cards_carry_mathjax_delimiters(imported):
+    col, _ = imported
+    math_cards = 0
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        for name, value in note.items():
+            assert not re.search(r"(?<!\\)\$[^$\s][^$]*\$", value), (note["Key"], name, value)
+        for card in note.cards():
+            q, a = card.question(), card.answer()
+            if "\\(" in a or "\\[" in a:
+                math_cards += 1
+            for side in (q, a):
+                assert side.count("\\(") == side.count("\\)")
+                assert side.count("\\[") == side.count("\\]")
+    assert math_cards > 100
+
+
+def test_media_all_present_and_referenced(imported):
+    col, _ = imported
+    check = col.media.check()
+    assert list(check.missing) == []
+    assert list(check.unused) == []
+    assert len(list(Path(col.media.dir()).iterdir())) >= 2
+
+
+def test_formula_and_cloze_render_in_anki(imported):
+    col, _ = imported
+    [nid] = col.find_notes('"Key:formula:sigmoid 函数"')
+    card = col.get_note(nid).cards()[0]
+    assert "Sigmoid 函数" in card.question()
+    assert "\\[\\sigma(z) = \\frac{1}{1 + e^{-z}}\\]" in card.answer()
+    for nid in col.find_notes('note:"anki-build Cloze"'):
+        note = col.get_note(nid)
+        expected = sorted(n - 1 for n in col._backend.cloze_numbers_in_note(note._to_backend_note()))
+        assert sorted(c.ord for c in note.cards()) == expected
+        for card in note.cards():
+            assert "{{c" not in card.question() and "[...]" in card.question()
+
+
+def test_rebuild_gives_same_guids_and_reimport_duplicates_nothing(tmp_path, imported):
+    col, _ = imported
+    before = dict(col.db.all("select guid, id from notes"))
+    out = tmp_path / "again.apkg"
+    build(REPO / "notes", "notes", out)
+    log = import_apkg(col, out)
+    assert log["new"] == 0 and log["conflicting"] == 0
+    assert dict(col.db.all("select guid, id from notes")) == before
