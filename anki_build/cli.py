@@ -33,8 +33,12 @@ def main() -> None:
 
 @main.command()
 @click.argument("notes_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the .apkg  [default: decks/<deck>.apkg beside NOTES_DIR]")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the .apkg  [default: decks/<deck>.apkg beside NOTES_DIR]",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and diagnostics as JSON on stdout.")
 def build(notes_dir: Path | None, output: Path | None, strict: bool, as_json: bool) -> None:
@@ -68,14 +72,18 @@ def build(notes_dir: Path | None, output: Path | None, strict: bool, as_json: bo
     if summary.output is not None:
         kinds = ("concept", "formula", "qa", "cloze")
         width = max([len(name) for name in summary.by_chapter] + [5])
-        click.echo(f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} ({_human_size(summary.size)}, "
-                   f"{summary.media} media files)")
+        click.echo(
+            f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} ({_human_size(summary.size)}, "
+            f"{summary.media} media files)"
+        )
         header = "  ".join(f"{k:>7}" for k in kinds)
         click.echo(f"  {'chapter':<{width}}  {header}")
         for name, counts in summary.by_chapter.items():
             click.echo(f"  {name:<{width}}  " + "  ".join(f"{counts.get(k, 0):>7}" for k in kinds))
         click.echo(f"  {'total':<{width}}  " + "  ".join(f"{summary.by_kind.get(k, 0):>7}" for k in kinds))
-    click.echo(f"{summary.warnings} warning(s), {summary.errors} error(s)"
-               + (" (--strict: warnings count as errors)" if strict and summary.warnings else ""),
-               err=summary.output is None)
+    click.echo(
+        f"{summary.warnings} warning(s), {summary.errors} error(s)"
+        + (" (--strict: warnings count as errors)" if strict and summary.warnings else ""),
+        err=summary.output is None,
+    )
     sys.exit(summary.exit_code)

@@ -51,8 +51,22 @@ def _read(*parts: str) -> str:
 def note_types() -> dict[str, NoteType]:
     css = _read("style.css")
     return {
-        "basic": NoteType(BASIC_ID, "anki-build Basic", BASIC_FIELDS, _read("basic", "front.html"),
-                          _read("basic", "back.html"), css, cloze=False),
-        "cloze": NoteType(CLOZE_ID, "anki-build Cloze", CLOZE_FIELDS, _read("cloze", "front.html"),
-                          _read("cloze", "back.html"), css, cloze=True),
+        "basic": NoteType(
+            BASIC_ID,
+            "anki-build Basic",
+            BASIC_FIELDS,
+            _read("basic", "front.html"),
+            _read("basic", "back.html"),
+            css,
+            cloze=False,
+        ),
+        "cloze": NoteType(
+            CLOZE_ID,
+            "anki-build Cloze",
+            CLOZE_FIELDS,
+            _read("cloze", "front.html"),
+            _read("cloze", "back.html"),
+            css,
+            cloze=True,
+        ),
     }

@@ -87,8 +87,12 @@ def import_apkg(col: object, path: Path) -> dict[str, int]:
         with_deck_configs=False,
     )
     log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=opts)).log  # type: ignore[attr-defined]
-    return {"new": len(log.new), "updated": len(log.updated), "duplicate": len(log.duplicate),
-            "conflicting": len(log.conflicting)}
+    return {
+        "new": len(log.new),
+        "updated": len(log.updated),
+        "duplicate": len(log.duplicate),
+        "conflicting": len(log.conflicting),
+    }
 
 
 @pytest.fixture
@@ -96,7 +100,9 @@ def render_md(notes: Callable[..., Path]) -> Callable[..., tuple[list[object], R
     """Parse and render one markdown text; returns the rendered notes and the report."""
     from anki_build.render import render_project
 
-    def run(text: str, extra: dict[str, str | bytes] | None = None, name: str = "01-test.md") -> tuple[list[object], Report]:
+    def run(
+        text: str, extra: dict[str, str | bytes] | None = None, name: str = "01-test.md"
+    ) -> tuple[list[object], Report]:
         project, report = parse(notes({name: text, **(extra or {})}))
         return render_project(project, report).notes, report
 

@@ -16,15 +16,23 @@ from conftest import REPO
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "anki_build", *args], capture_output=True, text=True,
-                          cwd=cwd or REPO, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "anki_build", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+    )
 
 
 def test_help_is_fast_and_loads_neither_sympy_nor_anki():
-    code = ("import sys, time; t = time.perf_counter(); from anki_build.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('sympy', 'anki', 'genanki', 'markdown_it', 'nh3', 'pygments') if m in sys.modules]\n"
-            "print('HEAVY', heavy, time.perf_counter() - t)")
+    code = (
+        "import sys, time; t = time.perf_counter(); from anki_build.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('sympy', 'anki', 'genanki', 'markdown_it', 'nh3', 'pygments') if m in sys.modules]\n"
+        "print('HEAVY', heavy, time.perf_counter() - t)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     heavy_line = out.strip().splitlines()[-1]
     assert heavy_line.startswith("HEAVY [] "), heavy_line
@@ -49,7 +57,7 @@ def test_build_without_argument_builds_sample_project_beside_notes(tmp_path):
     (project / "notes" / "anki-build.toml").write_text('deck = "课程"\n', encoding="utf-8")
     (project / "notes" / "01-a.md").write_text("# 一\n\n**术语**：定义。\n", encoding="utf-8")
     before = sorted(p.relative_to(project) for p in (project / "notes").rglob("*"))
-    result = run(cwd=project, *["build"])
+    result = run("build", cwd=project)
     assert result.returncode == 0, result.stderr
     assert (project / "decks" / "课程.apkg").is_file()
     assert "1 notes" in result.stdout and "01 一" in result.stdout

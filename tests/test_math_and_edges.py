@@ -8,7 +8,9 @@ import pytest
 
 from conftest import by_kind, parse
 
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 def back(render_md, text: str, **kw) -> str:
@@ -73,7 +75,13 @@ def test_gbk_file_is_read_with_a_warning(notes):
 
 
 def test_stray_cp1252_byte_in_utf8_file(notes):
-    root = notes({"a.md": "**卷积**：使用 1\u00d71 卷积核压缩通道数，这在网络设计中很常见。\n".encode().replace("×".encode(), b"\xd7")})
+    root = notes(
+        {
+            "a.md": "**卷积**：使用 1\u00d71 卷积核压缩通道数，这在网络设计中很常见。\n".encode().replace(
+                "×".encode(), b"\xd7"
+            )
+        }
+    )
     project, report = parse(root)
     assert "1×1" in project.notes[0].back.plain()
     [d] = report.items
@@ -129,16 +137,25 @@ def test_code_blocks_are_highlighted_inline_without_css_or_js(render_md):
 
 
 def test_chapter_order_from_sidebar_and_natural_sort(notes):
-    root = notes({
-        "_sidebar.md": "- [B](chapter10/b.md)\n- [A](chapter2/a.md)\n",
-        "chapter2/a.md": "# 第2章 A\n\n**甲**：一。\n",
-        "chapter10/b.md": "# 第10章 B\n\n**乙**：二。\n",
-        "chapter3/c.md": "**丙**：三。\n",
-    })
+    root = notes(
+        {
+            "_sidebar.md": "- [B](chapter10/b.md)\n- [A](chapter2/a.md)\n",
+            "chapter2/a.md": "# 第2章 A\n\n**甲**：一。\n",
+            "chapter10/b.md": "# 第10章 B\n\n**乙**：二。\n",
+            "chapter3/c.md": "**丙**：三。\n",
+        }
+    )
     project, _ = parse(root)
     assert [c.label for c in project.chapters] == ["10 第10章 B", "02 第2章 A", "03 chapter3"]
-    root2 = notes({"3.10-x.md": "**x**：一。\n", "3.2-y.md": "**y**：二。\n", "chapter10.md": "**z**：三。\n",
-                   "chapter2.md": "**w**：四。\n"}, name="n2")
+    root2 = notes(
+        {
+            "3.10-x.md": "**x**：一。\n",
+            "3.2-y.md": "**y**：二。\n",
+            "chapter10.md": "**z**：三。\n",
+            "chapter2.md": "**w**：四。\n",
+        },
+        name="n2",
+    )
     project, _ = parse(root2)
     assert [c.label for c in project.chapters] == ["03.2 y", "03.10 x", "02 chapter2", "10 chapter10"]
 
@@ -149,14 +166,39 @@ def test_setext_h1_and_file_name_fallback(notes):
 
 
 def test_kinds_can_be_switched_off_in_config(notes):
-    root = notes({"anki-build.toml": "[kinds]\ncloze = false\nqa = false\n",
-                  "a.md": "**甲**：一。\n\n==遮住== 的句子。\n\nQ: 问？\nA: 答。\n"})
+    root = notes(
+        {
+            "anki-build.toml": "[kinds]\ncloze = false\nqa = false\n",
+            "a.md": "**甲**：一。\n\n==遮住== 的句子。\n\nQ: 问？\nA: 答。\n",
+        }
+    )
     project, report = parse(root)
     assert [n.kind for n in project.notes] == ["concept"] and report.items == []
 
 
-@pytest.mark.parametrize("text", ["", "$", "$$", "$$\n", "\\[", "**", "**a**：", "Q:", "A: x", "==", "{{c1::",
-                                  "- **a**:\n  $$\n", "#" + " " * 5000 + "x", "> $$\n> a", "![[", "<img src>",
-                                  "---\n: [\n---\n", "\\begin{aligned}\n", "| a |\n|---|\n| $ |"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "$",
+        "$$",
+        "$$\n",
+        "\\[",
+        "**",
+        "**a**：",
+        "Q:",
+        "A: x",
+        "==",
+        "{{c1::",
+        "- **a**:\n  $$\n",
+        "#" + " " * 5000 + "x",
+        "> $$\n> a",
+        "![[",
+        "<img src>",
+        "---\n: [\n---\n",
+        "\\begin{aligned}\n",
+        "| a |\n|---|\n| $ |",
+    ],
+)
 def test_pathological_inputs_never_raise(render_md, text):
     render_md(text)

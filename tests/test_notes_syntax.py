@@ -16,7 +16,9 @@ def test_concept_paragraph_with_fullwidth_colon(render_md):
 
 
 def test_concept_list_item_ascii_colon_and_colon_inside_bold(render_md):
-    notes, _ = render_md("- **Dropout**: randomly zeroes units.\n- **Early stopping:** stop when validation loss rises.\n")
+    notes, _ = render_md(
+        "- **Dropout**: randomly zeroes units.\n- **Early stopping:** stop when validation loss rises.\n"
+    )
     assert [n.key for n in notes] == ["concept:dropout", "concept:early stopping"]
     assert notes[1].fields["Back"] == "<p>stop when validation loss rises.</p>"
 
@@ -67,7 +69,9 @@ def test_formula_shapes_one_line_brackets_bare_env_and_in_list(render_md):
 
 
 def test_formula_label_from_sentence_and_numbering_under_one_label(render_md):
-    notes, _ = render_md("## 更新规则\n\n动量法的速度更新为：\n\n$$v_t = \\gamma v_{t-1} + g_t$$\n\n$$w_t = w_{t-1} - \\eta v_t$$\n")
+    notes, _ = render_md(
+        "## 更新规则\n\n动量法的速度更新为：\n\n$$v_t = \\gamma v_{t-1} + g_t$$\n\n$$w_t = w_{t-1} - \\eta v_t$$\n"
+    )
     formulas = by_kind(notes, "formula")
     assert [f.key for f in formulas] == ["formula:动量法的速度更新为", "formula:动量法的速度更新为 2"]
     assert "写出对应的公式" in formulas[0].fields["Front"]
@@ -101,7 +105,9 @@ def test_heading_question_takes_everything_until_next_heading(render_md):
     notes, _ = render_md(text)
     [qa] = notes
     assert qa.key == "qa:为什么 l1 正则比 l2 更容易得到稀疏解"
-    assert "尖角" in qa.fields["Back"] and "坐标轴" in qa.fields["Back"] and "\\[\\|w\\|_1 \\le t\\]" in qa.fields["Back"]
+    assert (
+        "尖角" in qa.fields["Back"] and "坐标轴" in qa.fields["Back"] and "\\[\\|w\\|_1 \\le t\\]" in qa.fields["Back"]
+    )
     assert "普通段落" not in qa.fields["Back"]
     assert "正则化" in qa.fields["Context"]
 
@@ -114,7 +120,9 @@ def test_question_without_answer_is_a_warning_with_location(render_md):
 
 
 def test_cloze_from_highlights_and_handwritten(render_md):
-    notes, _ = render_md("Adam 的默认值是 ==$\\beta_1 = 0.9$== 和 ==0.999==。\n\n{{c1::Dropout}} 由 ==Hinton== 提出。\n")
+    notes, _ = render_md(
+        "Adam 的默认值是 ==$\\beta_1 = 0.9$== 和 ==0.999==。\n\n{{c1::Dropout}} 由 ==Hinton== 提出。\n"
+    )
     first, second = notes
     assert first.notetype == second.notetype == "cloze"
     assert first.fields["Text"] == "<p>Adam 的默认值是 {{c1::\\(\\beta_1 = 0.9\\)}} 和 {{c2::0.999}}。</p>"
@@ -129,7 +137,10 @@ def test_cloze_math_ending_in_double_brace_is_made_safe(render_md):
 
 
 def test_front_matter_chapter_tags_deck_and_cards_false(render_md):
-    text = "---\nchapter: 附录\ntags: [面试, 高频 题]\ndeck: 面试::高频\n---\n# 忽略的标题\n\n**偏差**：模型假设带来的误差。\n"
+    text = (
+        "---\nchapter: 附录\ntags: [面试, 高频 题]\ndeck: 面试::高频\n---\n"
+        "# 忽略的标题\n\n**偏差**：模型假设带来的误差。\n"
+    )
     notes, _ = render_md(text, {"02-skip.md": "---\ncards: false\n---\n**跳过**：不应出现。\n"})
     [note] = notes
     assert note.tags == ["chapter::附录", "面试", "高频_题"]

@@ -103,9 +103,20 @@ def build(root: Path, display_root: str, output: Path | None = None, *, strict: 
     if not deck.notes:
         report.error(display_root, 1, 1, "no-notes", "no notes found: see the README for the note syntax")
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # genanki warns about HTML it does not understand; fields are sanitised
-            result: PackageResult = write_package(deck, out)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # genanki warns about HTML it does not understand; fields are sanitised
+                result: PackageResult = write_package(deck, out)
+        except OSError as exc:
+            report.error(
+                shown_path(out),
+                1,
+                1,
+                "write-failed",
+                f"cannot write the deck: {exc.strerror or exc}; any previous file there is unchanged",
+            )
+            summary.diagnostics = report.sorted()
+            return summary
         summary.output, summary.size, summary.media = result.path, result.size, result.media
         for note in deck.notes:
             chapter = note.deck.split("::", 1)[1] if "::" in note.deck else note.deck

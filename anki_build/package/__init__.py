@@ -66,8 +66,14 @@ def write_package(deck: RenderedDeck, out: Path) -> PackageResult:
         target = decks.setdefault(note.deck, genanki.Deck(deck_id(note.deck), note.deck))
         guid = guid_for(deck.namespace, note.key)
         guids[note.key] = guid
-        target.add_note(genanki.Note(model=model, fields=[note.fields[f] for f in note_types()[note.notetype].fields],
-                                     guid=guid, tags=note.tags))
+        target.add_note(
+            genanki.Note(
+                model=model,
+                fields=[note.fields[f] for f in note_types()[note.notetype].fields],
+                guid=guid,
+                tags=note.tags,
+            )
+        )
     package = genanki.Package(list(decks.values()))
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".anki-build-", dir=out.parent) as work:

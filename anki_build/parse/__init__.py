@@ -23,6 +23,7 @@ from .source import read_source
 
 __all__ = ["parse_project"]
 
+
 def _display(display_root: str, rel: str) -> str:
     root = display_root.rstrip("/")
     return rel if root in ("", ".") else f"{root}/{rel}"
@@ -37,7 +38,13 @@ def _front_matter(file: SourceFile, tokens: list[Token], report: Report) -> dict
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         col = mark.column + 1 if mark else 1
-        report.warning(file.display, line, col, "front-matter", f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); ignored")
+        report.warning(
+            file.display,
+            line,
+            col,
+            "front-matter",
+            f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); ignored",
+        )
         return {}
     if not isinstance(data, dict):
         return {}
@@ -58,7 +65,9 @@ def _first_h1(tokens: list[Token]) -> str | None:
     return None
 
 
-def parse_project(root: Path, display_root: str, config: Config, report: Report, skip: set[Path] | None = None) -> Project:
+def parse_project(
+    root: Path, display_root: str, config: Config, report: Report, skip: set[Path] | None = None
+) -> Project:
     """Read every notes file under `root`; a problem in one file never stops the others."""
     project = Project(root=root, display_root=display_root, config=config)
     paths, images, navs = find_files(root, config.exclude, skip or set())
@@ -73,7 +82,7 @@ def parse_project(root: Path, display_root: str, config: Config, report: Report,
         file.text = text
         try:
             tokens = parser().parse(text)
-        except Exception as exc:  # noqa: BLE001 - a parser bug must cost one file, not the build
+        except Exception as exc:
             report.error(file.display, 1, 1, "parse-failed", f"markdown parser failed on this file: {exc!r}")
             continue
         meta = _front_matter(file, tokens, report)
@@ -83,7 +92,9 @@ def parse_project(root: Path, display_root: str, config: Config, report: Report,
         parsed.append((file, tokens, meta))
         project.files.append(file)
 
-    chapters = _assign_chapters(project, parsed, config, navigation_order(resolved_root, navs, {f.rel: f.text for f, _, _ in parsed}))
+    chapters = _assign_chapters(
+        project, parsed, config, navigation_order(resolved_root, navs, {f.rel: f.text for f, _, _ in parsed})
+    )
     for file, tokens, meta in parsed:
         chapter = chapters[file.rel]
         file.chapter = chapter
@@ -96,12 +107,15 @@ def parse_project(root: Path, display_root: str, config: Config, report: Report,
         project.notes.extend(notes)
     _disambiguate_keys(project, report)
     used = {id(n.chapter) for n in project.notes}
-    project.chapters = [c for c in sorted({id(c): c for c in chapters.values()}.values(), key=lambda c: c.order) if id(c) in used]
+    project.chapters = [
+        c for c in sorted({id(c): c for c in chapters.values()}.values(), key=lambda c: c.order) if id(c) in used
+    ]
     return project
 
 
-def _assign_chapters(project: Project, parsed: list[tuple[SourceFile, list[Token], dict[str, object]]],
-                     config: Config, nav: list[str]) -> dict[str, Chapter]:
+def _assign_chapters(
+    project: Project, parsed: list[tuple[SourceFile, list[Token], dict[str, object]]], config: Config, nav: list[str]
+) -> dict[str, Chapter]:
     """A file at the root is a chapter; files in a folder belong to that folder's chapter."""
     h1 = {file.rel: _first_h1(tokens) for file, tokens, _ in parsed}
     position = {rel: i for i, rel in enumerate(nav)}
@@ -122,7 +136,9 @@ def _assign_chapters(project: Project, parsed: list[tuple[SourceFile, list[Token
             key = rel.parent.as_posix()
             if key not in titles:
                 number, folder_title = split_number(rel.parent.name)
-                index = next((f"{key}/{n}" for n in ("index.md", "README.md", "_index.md") if h1.get(f"{key}/{n}")), None)
+                index = next(
+                    (f"{key}/{n}" for n in ("index.md", "README.md", "_index.md") if h1.get(f"{key}/{n}")), None
+                )
                 title = h1[index] if index else folder_title or h1[file.rel]
                 titles[key] = (number, title or rel.parent.name)
         groups.setdefault(key, []).append(file)
@@ -158,7 +174,12 @@ def _disambiguate_keys(project: Project, report: Report) -> None:
             first[note.key] = str(note.location)
             continue
         where = note.location
-        report.warning(where.path, where.line, where.col, "duplicate-key",
-                       f"a {note.kind} note with the same text already exists at {first[note.key]}; "
-                       "both are kept, this one as a separate note")
+        report.warning(
+            where.path,
+            where.line,
+            where.col,
+            "duplicate-key",
+            f"a {note.kind} note with the same text already exists at {first[note.key]}; "
+            "both are kept, this one as a separate note",
+        )
         note.key = f"{note.key} #{seen[note.key]}"

@@ -73,8 +73,14 @@ class AssetResolver:
             except (binascii.Error, ValueError):
                 self._warn(where, "image-invalid", "data: URI image is not valid base64; left out")
                 return None
-        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE) and not re.match(r"^[a-z]:[\\/]", src, re.IGNORECASE) or src.startswith("//"):
-            self._warn(where, "image-remote", f"'{_short(src)}' is on the network; cards never load remote files, so it is left out")
+        if (
+            re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE) and not re.match(r"^[a-z]:[\\/]", src, re.IGNORECASE)
+        ) or src.startswith("//"):
+            self._warn(
+                where,
+                "image-remote",
+                f"'{_short(src)}' is on the network; cards never load remote files, so it is left out",
+            )
             return None
         path_text = unquote(src.split("?")[0].split("#")[0]).replace("\\", "/")
         if not path_text:
@@ -83,7 +89,9 @@ class AssetResolver:
         if embed:
             return self._embed(path_text, where)
         if re.match(r"^[a-z]:/", path_text, re.IGNORECASE):
-            self._warn(where, "image-outside-root", f"'{_short(src)}' is an absolute path outside the notes folder; left out")
+            self._warn(
+                where, "image-outside-root", f"'{_short(src)}' is an absolute path outside the notes folder; left out"
+            )
             return None
         candidate = (root / path_text.lstrip("/")) if path_text.startswith("/") else (self.file.parent / path_text)
         try:
@@ -108,7 +116,11 @@ class AssetResolver:
             self._warn(where, "image-missing", f"image '{_short(src)}' not found")
             return None
         if path.suffix.lower() not in IMAGE_SUFFIXES:
-            self._warn(where, "image-type", f"'{_short(src)}' is not an image type Anki shows ({', '.join(sorted(IMAGE_SUFFIXES))})")
+            self._warn(
+                where,
+                "image-type",
+                f"'{_short(src)}' is not an image type Anki shows ({', '.join(sorted(IMAGE_SUFFIXES))})",
+            )
             return None
         return Asset(path=path, suffix=path.suffix.lower())
 

@@ -22,7 +22,9 @@ NAV_FILES = ("_sidebar.md", "SUMMARY.md", "summary.md")
 SKIP_FILES = {"_sidebar.md", "summary.md", "_navbar.md", "_coverpage.md"}
 SKIP_DIRS = {"node_modules", "__pycache__", "site", "_build"}
 _CHAPTER_WORD = re.compile(r"^(?:chapter|chap|ch)[\s_-]+(?=\D)", re.IGNORECASE)
-_NUMBER = re.compile(r"^(?:chapter|chap|ch|lesson|week|part|第)?[\s_-]*(\d+(?:\.\d+)*)(?:[\s_.、-]+|(?=[^\d.])|$)", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"^(?:chapter|chap|ch|lesson|week|part|第)?[\s_-]*(\d+(?:\.\d+)*)(?:[\s_.、-]+|(?=[^\d.])|$)", re.IGNORECASE
+)
 
 
 def natural_key(text: str) -> list[tuple[int, int | str]]:
@@ -36,10 +38,12 @@ def split_number(name: str) -> tuple[str | None, str]:
         return None, _CHAPTER_WORD.sub("", name)
     first, *rest = match[1].split(".")
     number = ".".join([first.zfill(2), *rest])
-    return number, name[match.end():].strip(" _-.、")
+    return number, name[match.end() :].strip(" _-.、")
 
 
-def find_files(root: Path, exclude: tuple[str, ...], skip: set[Path]) -> tuple[list[Path], dict[str, list[Path]], list[Path]]:
+def find_files(
+    root: Path, exclude: tuple[str, ...], skip: set[Path]
+) -> tuple[list[Path], dict[str, list[Path]], list[Path]]:
     """Markdown files (sorted naturally), image files by lower-cased name, and navigation files."""
     notes: list[Path] = []
     navs: list[Path] = []

@@ -65,20 +65,41 @@ class Context:
         col = (stripped.end() if stripped else 0) + 1
         return Location(self.file.display, start + 1, col)
 
-    def add(self, kind: NoteKind, key_text: str, front: Fragment | None, back: Fragment,
-            where: Location, extra: Fragment | None = None, *, sentence_label: bool = False) -> None:
+    def add(
+        self,
+        kind: NoteKind,
+        key_text: str,
+        front: Fragment | None,
+        back: Fragment,
+        where: Location,
+        extra: Fragment | None = None,
+        *,
+        sentence_label: bool = False,
+    ) -> None:
         if kind.value not in self.kinds:
             return
         key = normalise_key(key_text)
         if not key:
-            self.report.warning(where.path, where.line, where.col, "empty-key",
-                                f"{kind} note has no text to identify it; skipped")
+            self.report.warning(
+                where.path, where.line, where.col, "empty-key", f"{kind} note has no text to identify it; skipped"
+            )
             return
         for token in _walk(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else [])):
             self.assets.resolve_token(token, where)
-        self.notes.append(Note(kind=kind, key=f"{kind}:{key}", front=front, back=back, extra=extra,
-                               chapter=self.chapter, section=self.section, location=where,
-                               tags=self.file.tags, sentence_label=sentence_label))
+        self.notes.append(
+            Note(
+                kind=kind,
+                key=f"{kind}:{key}",
+                front=front,
+                back=back,
+                extra=extra,
+                chapter=self.chapter,
+                section=self.section,
+                location=where,
+                tags=self.file.tags,
+                sentence_label=sentence_label,
+            )
+        )
 
 
 def _walk(tokens: list[Token]) -> list[Token]:
@@ -112,11 +133,15 @@ def _inline_fragment(children: list[Token]) -> Fragment:
 def _trim(children: list[Token]) -> list[Token]:
     """Drop leading/trailing breaks and whitespace, copying the tokens it changes."""
     children = list(children)
-    while children and (children[0].type in ("softbreak", "hardbreak") or
-                        (children[0].type == "text" and not children[0].content.strip())):
+    while children and (
+        children[0].type in ("softbreak", "hardbreak")
+        or (children[0].type == "text" and not children[0].content.strip())
+    ):
         children.pop(0)
-    while children and (children[-1].type in ("softbreak", "hardbreak") or
-                        (children[-1].type == "text" and not children[-1].content.strip())):
+    while children and (
+        children[-1].type in ("softbreak", "hardbreak")
+        or (children[-1].type == "text" and not children[-1].content.strip())
+    ):
         children.pop()
     if children and children[0].type == "text":
         children[0] = _with_content(children[0], children[0].content.lstrip())
@@ -142,15 +167,15 @@ def _strip_prefix(children: list[Token], pattern: re.Pattern[str]) -> list[Token
         if inner_end is not None and len(children) > 1 and children[1].type == "text":
             match = pattern.match(children[1].content)
             if match:
-                rest = [_with_content(children[1], children[1].content[match.end():])] + children[2:inner_end] + children[inner_end + 1:]
-                return _trim(rest)
+                head = _with_content(children[1], children[1].content[match.end() :])
+                return _trim([head, *children[2:inner_end], *children[inner_end + 1 :]])
         return None
     if first.type != "text":
         return None
     match = pattern.match(first.content)
     if not match:
         return None
-    return _trim([_with_content(first, first.content[match.end():])] + children[1:])
+    return _trim([_with_content(first, first.content[match.end() :]), *children[1:]])
 
 
 def _split_lines(children: list[Token]) -> list[list[Token]]:
@@ -172,11 +197,11 @@ def _bold_term(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
     if close is None or close == 1:
         return None
     term = children[1:close]
-    rest = children[close + 1:]
+    rest = children[close + 1 :]
     if term and term[-1].type == "text" and term[-1].content.rstrip().endswith(COLONS):
-        term = term[:-1] + [_with_content(term[-1], term[-1].content.rstrip()[:-1])]
+        term = [*term[:-1], _with_content(term[-1], term[-1].content.rstrip()[:-1])]
     elif rest and rest[0].type == "text" and rest[0].content.lstrip().startswith(COLONS):
-        rest = [_with_content(rest[0], rest[0].content.lstrip()[1:])] + rest[1:]
+        rest = [_with_content(rest[0], rest[0].content.lstrip()[1:]), *rest[1:]]
     else:
         return None
     return _trim(term), _trim(rest)
@@ -189,7 +214,7 @@ def _ends_with_colon(children: list[Token]) -> bool:
 def _strip_trailing_colon(children: list[Token]) -> list[Token]:
     if _ends_with_colon(children):
         last = children[-1]
-        return _trim(children[:-1] + [_with_content(last, last.content.rstrip()[:-1])])
+        return _trim([*children[:-1], _with_content(last, last.content.rstrip()[:-1])])
     return children
 
 
@@ -198,7 +223,11 @@ def _only_images(node: SyntaxTreeNode) -> bool:
     if node.type == "html_block":
         return node.content.lstrip().lower().startswith(("<img", "<div", "<p", "<figure"))
     children = _inline(node) if node.type == "paragraph" else []
-    meaningful = [t for t in children if not (t.type in ("softbreak", "hardbreak") or (t.type == "text" and not t.content.strip()))]
+    meaningful = [
+        t
+        for t in children
+        if not (t.type in ("softbreak", "hardbreak") or (t.type == "text" and not t.content.strip()))
+    ]
     return bool(meaningful) and all(t.type in ("image", "html_inline") for t in meaningful)
 
 
@@ -279,8 +308,10 @@ class Extractor:
     def _answer_blocks(self, nodes: list[SyntaxTreeNode], start: int) -> int:
         """Index after the blocks that continue an answer (lists, code, tables, math, quotes)."""
         end = start
-        while end < len(nodes) and (nodes[end].type in ("bullet_list", "ordered_list", "fence", "code_block",
-                                                        "table", "math_block") or _only_images(nodes[end])):
+        while end < len(nodes) and (
+            nodes[end].type in ("bullet_list", "ordered_list", "fence", "code_block", "table", "math_block")
+            or _only_images(nodes[end])
+        ):
             end += 1
         return end
 
@@ -297,15 +328,21 @@ class Extractor:
                 self.ctx.sections[level] = _inline_fragment(children)
             return None
         end = i + 1
-        while end < len(nodes) and nodes[end].type != "heading" and not (
-            nodes[end].type == "html_block" and (_NO_CARDS.search(nodes[end].content) or _CARDS.search(nodes[end].content))
+        while (
+            end < len(nodes)
+            and nodes[end].type != "heading"
+            and not (
+                nodes[end].type == "html_block"
+                and (_NO_CARDS.search(nodes[end].content) or _CARDS.search(nodes[end].content))
+            )
         ):
             end += 1
         where = self.ctx.location(node)
-        answer = _blocks(nodes[i + 1:end])
+        answer = _blocks(nodes[i + 1 : end])
         if not any(t.type in ("inline", "math_block", "fence", "code_block") for t in answer):
-            self.ctx.report.warning(where.path, where.line, where.col, "empty-answer",
-                                    "question heading has no answer below it")
+            self.ctx.report.warning(
+                where.path, where.line, where.col, "empty-answer", "question heading has no answer below it"
+            )
             return None
         self.ctx.add(NoteKind.QA, plain, _inline_fragment(children), Fragment(answer, inline=False), where)
         return end
@@ -319,8 +356,9 @@ class Extractor:
             return self.question(nodes, i, question)
         if _is_cloze(children):
             where = self.ctx.location(node)
-            self.ctx.add(NoteKind.CLOZE, Fragment(children, True).plain(), None,
-                         Fragment(node.to_tokens(), inline=False), where)
+            self.ctx.add(
+                NoteKind.CLOZE, Fragment(children, True).plain(), None, Fragment(node.to_tokens(), inline=False), where
+            )
             return None
         found = _bold_term(children)
         if found:
@@ -329,16 +367,29 @@ class Extractor:
             followed_by_formula = i + 1 < len(nodes) and nodes[i + 1].type == "math_block"
             if not rest:
                 if not followed_by_formula:
-                    self.ctx.report.warning(where.path, where.line, where.col, "empty-answer",
-                                            f"'{Fragment(term, True).plain()}' has no definition after the colon")
+                    self.ctx.report.warning(
+                        where.path,
+                        where.line,
+                        where.col,
+                        "empty-answer",
+                        f"'{Fragment(term, True).plain()}' has no definition after the colon",
+                    )
                 return None
-            back: list[Token] = [Token("paragraph_open", "p", 1), _inline_token(_strip_trailing_colon(rest)),
-                                 Token("paragraph_close", "p", -1)]
-            tail = nodes[i + 1:]
+            back: list[Token] = [
+                Token("paragraph_open", "p", 1),
+                _inline_token(_strip_trailing_colon(rest)),
+                Token("paragraph_close", "p", -1),
+            ]
+            tail = nodes[i + 1 :]
             if node.parent is not None and node.parent.type == "list_item":
                 back += _blocks([n for n in tail if n.type != "math_block"])
-            self.ctx.add(NoteKind.CONCEPT, Fragment(term, True).plain(), _inline_fragment(term),
-                         Fragment(back, inline=False), where)
+            self.ctx.add(
+                NoteKind.CONCEPT,
+                Fragment(term, True).plain(),
+                _inline_fragment(term),
+                Fragment(back, inline=False),
+                where,
+            )
             return None
         for offset, line in enumerate(_split_lines(children)):
             self._definition_line(node, line, offset)
@@ -353,12 +404,17 @@ class Extractor:
         if not match:
             return
         term = [_with_content(line[0], match["term"].strip())]
-        rest = _trim([_with_content(line[0], line[0].content[match.end():])] + line[1:])
+        rest = _trim([_with_content(line[0], line[0].content[match.end() :]), *line[1:]])
         if not rest:
             return
         back = [Token("paragraph_open", "p", 1), _inline_token(rest), Token("paragraph_close", "p", -1)]
-        self.ctx.add(NoteKind.CONCEPT, match["term"], _inline_fragment(term), Fragment(back, inline=False),
-                     self.ctx.location(node, offset))
+        self.ctx.add(
+            NoteKind.CONCEPT,
+            match["term"],
+            _inline_fragment(term),
+            Fragment(back, inline=False),
+            self.ctx.location(node, offset),
+        )
 
     def question(self, nodes: list[SyntaxTreeNode], i: int, question: list[Token]) -> int:
         node = nodes[i]
@@ -369,11 +425,13 @@ class Extractor:
         for n, line in enumerate(lines):
             stripped = _strip_prefix(line, _ANSWER)
             if stripped is not None:
-                rest = [tok for ln in lines[n + 1:] for tok in ([Token("softbreak", "br", 0)] + ln)]
+                rest = [tok for ln in lines[n + 1 :] for tok in ([Token("softbreak", "br", 0), *ln])]
                 answer_tokens = _trim(stripped + rest)
                 break
             q_lines.append(line)
-        q_children = _trim([tok for n, ln in enumerate(q_lines) for tok in ([Token("softbreak", "br", 0)] if n else []) + ln])
+        q_children = _trim(
+            [tok for n, ln in enumerate(q_lines) for tok in ([Token("softbreak", "br", 0)] if n else []) + ln]
+        )
         end = i + 1
         if not answer_tokens and end < len(nodes) and nodes[end].type == "paragraph":
             stripped = _strip_prefix(_inline(nodes[end]), _ANSWER)
@@ -381,14 +439,24 @@ class Extractor:
                 answer_tokens = stripped
                 end += 1
         if not answer_tokens:
-            self.ctx.report.warning(where.path, where.line, where.col, "empty-answer",
-                                    "question has no answer (expected a line starting with 'A:' or '答：')")
+            self.ctx.report.warning(
+                where.path,
+                where.line,
+                where.col,
+                "empty-answer",
+                "question has no answer (expected a line starting with 'A:' or '答：')",
+            )
             return end
         back = [Token("paragraph_open", "p", 1), _inline_token(answer_tokens), Token("paragraph_close", "p", -1)]
         stop = self._answer_blocks(nodes, end)
         back += _blocks(nodes[end:stop])
-        self.ctx.add(NoteKind.QA, Fragment(q_children, True).plain(), _inline_fragment(q_children),
-                     Fragment(back, inline=False), where)
+        self.ctx.add(
+            NoteKind.QA,
+            Fragment(q_children, True).plain(),
+            _inline_fragment(q_children),
+            Fragment(back, inline=False),
+            where,
+        )
         return stop
 
     def definition_list(self, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -399,8 +467,13 @@ class Extractor:
                 term = child
             elif child.type == "dd" and term is not None:
                 children = _trim(_inline(term))
-                self.ctx.add(NoteKind.CONCEPT, Fragment(children, True).plain(), _inline_fragment(children),
-                             Fragment(_blocks(child.children), inline=False), self.ctx.location(term))
+                self.ctx.add(
+                    NoteKind.CONCEPT,
+                    Fragment(children, True).plain(),
+                    _inline_fragment(children),
+                    Fragment(_blocks(child.children), inline=False),
+                    self.ctx.location(term),
+                )
         return None
 
     def formula(self, nodes: list[SyntaxTreeNode], i: int, label: tuple[list[Token], bool] | None) -> int:
@@ -409,7 +482,11 @@ class Extractor:
         while end < len(nodes) and nodes[end].type == "math_block":
             end += 1
         extra: Fragment | None = None
-        if end < len(nodes) and nodes[end].type == "paragraph" and _WHERE.match(Fragment(_inline(nodes[end]), True).plain()):
+        if (
+            end < len(nodes)
+            and nodes[end].type == "paragraph"
+            and _WHERE.match(Fragment(_inline(nodes[end]), True).plain())
+        ):
             extra = Fragment(nodes[end].to_tokens(), inline=False)
             end_after = end + 1
         else:
@@ -428,18 +505,28 @@ class Extractor:
             counts = self.ctx.formula_labels
             counts[text] = counts.get(text, 0) + 1  # several formulas under one label: numbered in order
             key = text if counts[text] == 1 else f"{text} {counts[text]}"
-            self.ctx.add(NoteKind.FORMULA, key, _inline_fragment(label_tokens),
-                         Fragment(node.to_tokens(), inline=False), self.ctx.location(node), extra,
-                         sentence_label=sentence)
+            self.ctx.add(
+                NoteKind.FORMULA,
+                key,
+                _inline_fragment(label_tokens),
+                Fragment(node.to_tokens(), inline=False),
+                self.ctx.location(node),
+                extra,
+                sentence_label=sentence,
+            )
         return end_after
 
     def _check_stray_dollars(self, node: SyntaxTreeNode, children: list[Token]) -> None:
         for token in children:
             if token.type == "text" and _STRAY_DOLLAR.search(token.content):
                 where = self._find(node, "$", token.content)
-                self.ctx.report.warning(where.path, where.line, where.col, "unclosed-math",
-                                        "'$' opens math that is never closed; it is shown as a literal '$' "
-                                        "(write '\\$' for a dollar sign)")
+                self.ctx.report.warning(
+                    where.path,
+                    where.line,
+                    where.col,
+                    "unclosed-math",
+                    "'$' opens math that is never closed; it is shown as a literal '$' (write '\\$' for a dollar sign)",
+                )
                 return
 
     def _find(self, node: SyntaxTreeNode, needle: str, near: str) -> Location:
@@ -467,11 +554,15 @@ def _inline_token(children: list[Token]) -> Token:
     return token
 
 
-def extract(file: SourceFile, chapter: Chapter, tokens: list[Token], report: Report, assets: AssetResolver,
-            kinds: frozenset[str]) -> list[Note]:
+def extract(
+    file: SourceFile,
+    chapter: Chapter,
+    tokens: list[Token],
+    report: Report,
+    assets: AssetResolver,
+    kinds: frozenset[str],
+) -> list[Note]:
     ctx = Context(file=file, chapter=chapter, lines=file.text.split("\n"), report=report, assets=assets, kinds=kinds)
     tree = SyntaxTreeNode(tokens)
     Extractor(ctx).blocks(tree.children)
     return ctx.notes
-
-

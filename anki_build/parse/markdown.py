@@ -8,8 +8,8 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .rules_math import math_plugin
 from .rules_mark import mark_plugin
+from .rules_math import math_plugin
 from .rules_wikilink import wikilink_plugin
 
 

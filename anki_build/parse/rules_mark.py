@@ -27,8 +27,14 @@ def tokenize(state: StateInline, silent: bool) -> bool:
         token = state.push("text", "", 0)
         token.content = "=="
         state.delimiters.append(
-            Delimiter(marker=_EQUALS, length=0, token=len(state.tokens) - 1, end=-1,
-                      open=scanned.can_open, close=scanned.can_close)
+            Delimiter(
+                marker=_EQUALS,
+                length=0,
+                token=len(state.tokens) - 1,
+                end=-1,
+                open=scanned.can_open,
+                close=scanned.can_close,
+            )
         )
     state.pos += scanned.length
     return True

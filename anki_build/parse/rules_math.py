@@ -67,7 +67,7 @@ def math_inline_dollar(state: StateInline, silent: bool) -> bool:
             return False
         if after.isdigit():
             return False
-        if content[0].isdigit() and (content[-1].isspace() or not _MATHY.search(content) and " " in content.strip()):
+        if content[0].isdigit() and (content[-1].isspace() or (not _MATHY.search(content) and " " in content.strip())):
             return False
         if content[0].isspace() != content[-1].isspace():
             return False
@@ -111,7 +111,10 @@ def _line(state: StateBlock, line: int) -> str:
 
 
 def _block_lines(state: StateBlock, start: int, end: int) -> str:
-    return "\n".join(state.src[state.bMarks[n] + min(state.tShift[n], state.blkIndent) : state.eMarks[n]] for n in range(start, end + 1))
+    return "\n".join(
+        state.src[state.bMarks[n] + min(state.tShift[n], state.blkIndent) : state.eMarks[n]]
+        for n in range(start, end + 1)
+    )
 
 
 def _push_block(state: StateBlock, start: int, last: int, content: str, markup: str) -> None:

@@ -52,7 +52,9 @@ def decode(data: bytes, display: str, report: Report) -> str | None:
                 text = data[2:].decode(codec)
             except UnicodeDecodeError:
                 break
-            report.warning(display, 1, 1, "encoding", f"file is {codec.upper()}; decoded it (save it as UTF-8 to silence this)")
+            report.warning(
+                display, 1, 1, "encoding", f"file is {codec.upper()}; decoded it (save it as UTF-8 to silence this)"
+            )
             return text
     if b"\x00" in data[:8192]:
         report.error(display, 1, 1, "binary-file", "file looks binary (NUL bytes); skipped")
@@ -67,7 +69,10 @@ def decode(data: bytes, display: str, report: Report) -> str | None:
     if non_ascii - bad > 20 * bad:
         # Overwhelmingly UTF-8 with a few stray bytes: keep the UTF-8 reading, say where.
         report.warning(
-            display, line, col, "encoding",
+            display,
+            line,
+            col,
+            "encoding",
             f"{bad} byte(s) are not valid UTF-8 and were read as cp1252; the rest is UTF-8",
         )
         return text
@@ -78,7 +83,10 @@ def decode(data: bytes, display: str, report: Report) -> str | None:
         report.error(display, line, col, "encoding", "cannot decode the file: not UTF-8 and no other encoding fits")
         return None
     report.warning(
-        display, 1, 1, "encoding",
+        display,
+        1,
+        1,
+        "encoding",
         f"file is not UTF-8; decoded as {best.encoding} (save it as UTF-8 to silence this)",
     )
     return str(best)
@@ -96,7 +104,13 @@ def read_source(path: Path, display: str, report: Report) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            report.error(display, 1, 1, "file-too-large", f"file is {size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB")
+            report.error(
+                display,
+                1,
+                1,
+                "file-too-large",
+                f"file is {size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB",
+            )
             return None
         data = path.read_bytes()
     except OSError as exc:

@@ -73,8 +73,15 @@ def render_note(note: Note, config: Config, media: Media, rel_source: str) -> Re
     subdeck = note.deck or note.chapter.label
     deck = "::".join([deck_component(config.deck)] + [deck_component(p) for p in subdeck.split("::")])
     tags = [chapter_tag(note.chapter.label), *config.tags, *note.tags]
-    return RenderedNote(key=note.key, kind=note.kind, notetype="cloze" if cloze else "basic", fields=fields,
-                        deck=deck, tags=list(dict.fromkeys(tags)), source=rel_source)
+    return RenderedNote(
+        key=note.key,
+        kind=note.kind,
+        notetype="cloze" if cloze else "basic",
+        fields=fields,
+        deck=deck,
+        tags=list(dict.fromkeys(tags)),
+        source=rel_source,
+    )
 
 
 def render_project(project: Project, report: Report) -> RenderedDeck:
@@ -86,7 +93,9 @@ def render_project(project: Project, report: Report) -> RenderedDeck:
         rendered = render_note(note, project.config, deck.media, source)
         if note.kind is NoteKind.CLOZE and "{{c" not in rendered.fields["Text"]:
             where = note.location
-            report.warning(where.path, where.line, where.col, "empty-cloze", "cloze has no deletion left after rendering; skipped")
+            report.warning(
+                where.path, where.line, where.col, "empty-cloze", "cloze has no deletion left after rendering; skipped"
+            )
             continue
         deck.notes.append(rendered)
     return deck

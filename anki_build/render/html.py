@@ -24,9 +24,51 @@ from ..structure.notes import plain_text
 from .tex import math_html
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em", "figcaption",
-    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "mark", "ol", "p", "pre", "s",
-    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "title", "lang", "dir"},
@@ -114,7 +156,7 @@ class FieldRenderer(RendererHTML):
     def mark_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         if env.get("cloze"):
             env["cloze_n"] = env.get("cloze_n", 0) + 1
-            return "{{c%d::" % env["cloze_n"]
+            return f"{{{{c{env['cloze_n']}::"
         return "<mark>"
 
     def mark_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -143,7 +185,7 @@ class FieldRenderer(RendererHTML):
                 alt = _ALT.search(tag)
                 return html.escape(next((g for g in alt.groups() if g is not None), "")) if alt else ""
             name = env["media"].add(asset, value)
-            return tag[: src.start()] + f'src="{html.escape(name)}"' + tag[src.end():] if src else tag
+            return tag[: src.start()] + f'src="{html.escape(name)}"' + tag[src.end() :] if src else tag
 
         return _IMG_TAG.sub(swap, token.content)
 

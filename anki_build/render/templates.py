@@ -22,7 +22,8 @@ class _CardsLoader(BaseLoader):
 
 @cache
 def field_templates() -> dict[str, Any]:
-    env = Environment(loader=_CardsLoader(), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=_CardsLoader(), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
     names = ("concept", "formula", "qa", "cloze", "context")
     return {name: env.get_template(f"{name}.html.j2").module for name in names}

@@ -1,0 +1,70 @@
+"""Real notes from the wild (`../shared/corpus/dev`): no traceback; their definitions and formulas land in the deck."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SHARED, import_apkg
+
+CORPUS = SHARED / "corpus" / "dev"
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not present at ../shared/corpus/dev ({CORPUS})")
+
+
+def test_cli_builds_the_whole_corpus_without_traceback(tmp_path, collection):
+    out = tmp_path / "dev.apkg"
+    result = subprocess.run(
+        [sys.executable, "-m", "anki_build", "build", str(CORPUS), "-o", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    import json
+
+    data = json.loads(result.stdout)
+    for diag in data["diagnostics"]:
+        assert re.match(r".+\.(md|toml)$", diag["path"]) and diag["line"] >= 1 and diag["col"] >= 1, diag
+    assert data["by_kind"]["concept"] >= 1 and data["by_kind"]["formula"] >= 1
+    import_apkg(collection, out)
+    keys = {collection.get_note(n)["Key"] for n in collection.find_notes("")}
+
+    # every `**术语**：definition` paragraph of the corpus is a concept note
+    expected_terms = set()
+    for path in CORPUS.rglob("*.md"):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = re.match(r"^\*\*([^*]+)\*\*[:：]\s*\S", line)
+            if match:
+                expected_terms.add(match[1])
+    assert len(expected_terms) >= 15
+    from anki_build.parse.extract import normalise_key
+
+    missing = [t for t in expected_terms if f"concept:{normalise_key(t.replace('$', ''))}" not in keys]
+    assert missing == []
+
+    # display formulas: every `$$` block of pumpkin-book chapter 2 is in some note's answer
+    chapter2 = (CORPUS / "datawhalechina__pumpkin-book" / "docs" / "chapter2" / "chapter2.md").read_text(
+        encoding="utf-8"
+    )
+    blocks = re.findall(r"^\$\$(.+?)\$\$", chapter2, flags=re.M | re.S)
+    assert len(blocks) >= 10
+    backs = "\n".join(collection.get_note(n)["Back"] for n in collection.find_notes('"Key:formula:*"'))
+    for tex in blocks:
+        assert tex.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in backs
+
+
+def test_escaped_brackets_in_pumpkin_book_stay_prose(tmp_path):
+    from conftest import parse
+
+    project, _ = parse(CORPUS / "datawhalechina__pumpkin-book")
+    from anki_build.diagnostics import Report
+    from anki_build.render import render_project
+
+    deck = render_project(project, Report())
+    text = "\n".join(v for n in deck.notes for v in n.fields.values())
+    assert "\\[解析\\]" not in text and "\\(1\\)" not in text

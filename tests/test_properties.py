@@ -1,0 +1,123 @@
+"""Properties over generated notes: no input raises, builds are reproducible, the notes folder is never written."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from anki_build.commands.build import build
+from anki_build.config import load_config
+from anki_build.diagnostics import Report
+from anki_build.parse import parse_project
+from anki_build.render import render_project
+from conftest import REPO
+
+PIECES = [
+    "**",
+    "：",
+    ":",
+    "$",
+    "$$",
+    "\\(",
+    "\\)",
+    "\\[",
+    "\\]",
+    "==",
+    "{{c1::",
+    "}}",
+    "Q: ",
+    "A: ",
+    "问：",
+    "答：",
+    "# ",
+    "## ",
+    "- ",
+    "> ",
+    "\n",
+    "\n\n",
+    "`",
+    "```",
+    "|",
+    "---",
+    "<img src=x>",
+    "![a](b.png)",
+    "[[w]]",
+    "\\begin{aligned}",
+    "\\end{aligned}",
+    "<!-- no-cards -->",
+    "<!-- cards -->",
+    "？",
+    "::",
+    "x",
+    "过拟合",
+    "\\frac{1}{2}",
+    "\r\n",
+    "\u200b",
+    "\t",
+    "&",
+    "<",
+    "{",
+    "}",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_any_arrangement_of_markdown_pieces_parses_and_renders(tmp_path_factory, pieces):
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "a.md").write_text("".join(pieces), encoding="utf-8")
+    report = Report()
+    project = parse_project(root, "n", load_config(root, "n", report), report)
+    deck = render_project(project, report)
+    for note in deck.notes:
+        for value in note.fields.values():
+            assert "<script" not in value
+    for d in report.items:
+        assert d.line >= 1 and d.col >= 1
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_two_builds_give_identical_guids_and_leave_no_temp_files(tmp_path):
+    import sqlite3
+
+    before = _digest(REPO / "notes")
+    guids = []
+    for n in range(2):
+        out = tmp_path / f"b{n}" / "deck.apkg"
+        summary = build(REPO / "notes", "notes", out)
+        assert summary.exit_code == 0
+        with zipfile.ZipFile(out) as archive:
+            archive.extract("collection.anki2", tmp_path / f"db{n}")
+        db = sqlite3.connect(tmp_path / f"db{n}" / "collection.anki2")
+        guids.append(sorted(db.execute("select guid, flds from notes")))
+        db.close()
+        assert sorted(p.name for p in out.parent.iterdir()) == ["deck.apkg"]  # no temp file left beside it
+    assert guids[0] == guids[1]
+    assert len({g for g, _ in guids[0]}) == len(guids[0])
+    assert _digest(REPO / "notes") == before
+
+
+def test_failed_write_keeps_the_previous_deck(tmp_path, monkeypatch):
+    out = tmp_path / "deck.apkg"
+    assert build(REPO / "notes", "notes", out).exit_code == 0
+    good = out.read_bytes()
+    import anki_build.package as package
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(package.zipfile.ZipFile, "writestr", explode)
+    summary = build(REPO / "notes", "notes", out)
+    assert summary.exit_code == 1
+    assert [d.code for d in summary.diagnostics] == ["write-failed"]
+    assert out.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
