@@ -9,10 +9,41 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .commands.build import BuildSummary
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _print_summary(summary: BuildSummary) -> None:
+    from .commands.build import shown_path
+
+    assert summary.output is not None
+    kinds = ("concept", "formula", "qa", "cloze")
+    width = max([_width(name) for name in summary.by_chapter] + [7])
+    click.echo(
+        f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
+        f"({_human_size(summary.size)}, {summary.media} media files)"
+    )
+    click.echo(f"  {_pad('chapter', width)}  " + "  ".join(f"{k:>7}" for k in kinds))
+    for name, counts in summary.by_chapter.items():
+        click.echo(f"  {_pad(name, width)}  " + "  ".join(f"{counts.get(k, 0):>7}" for k in kinds))
+    click.echo(f"  {_pad('total', width)}  " + "  ".join(f"{summary.by_kind.get(k, 0):>7}" for k in kinds))
 
 
 def _human_size(size: int) -> str:
@@ -70,17 +101,7 @@ def build(notes_dir: Path | None, output: Path | None, strict: bool, as_json: bo
         severity = "error" if strict else diagnostic.severity
         click.echo(diagnostic.format().replace(f": {diagnostic.severity}: ", f": {severity}: ", 1), err=True)
     if summary.output is not None:
-        kinds = ("concept", "formula", "qa", "cloze")
-        width = max([len(name) for name in summary.by_chapter] + [5])
-        click.echo(
-            f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} ({_human_size(summary.size)}, "
-            f"{summary.media} media files)"
-        )
-        header = "  ".join(f"{k:>7}" for k in kinds)
-        click.echo(f"  {'chapter':<{width}}  {header}")
-        for name, counts in summary.by_chapter.items():
-            click.echo(f"  {name:<{width}}  " + "  ".join(f"{counts.get(k, 0):>7}" for k in kinds))
-        click.echo(f"  {'total':<{width}}  " + "  ".join(f"{summary.by_kind.get(k, 0):>7}" for k in kinds))
+        _print_summary(summary)
     click.echo(
         f"{summary.warnings} warning(s), {summary.errors} error(s)"
         + (" (--strict: warnings count as errors)" if strict and summary.warnings else ""),

@@ -492,7 +492,7 @@ class Extractor:
         else:
             end_after = end
         sentence = False
-        if label is not None:
+        if label is not None and normalise_key(Fragment(label[0], True).plain()):
             label_tokens, sentence = label
         elif self.ctx.section is not None:
             label_tokens = self.ctx.section.tokens
