@@ -99,3 +99,24 @@ def test_rebuild_gives_same_guids_and_reimport_duplicates_nothing(tmp_path, impo
     log = import_apkg(col, out)
     assert log["new"] == 0 and log["conflicting"] == 0
     assert dict(col.db.all("select guid, id from notes")) == before
+
+
+def test_chapter_order_from_config_is_the_new_card_order(tmp_path, collection):
+    from conftest import write_tree
+
+    root = write_tree(
+        tmp_path / "course",
+        {
+            "anki-build.toml": 'deck = "C"\nchapters = ["Second", "First"]\n',
+            "a.md": "# First\n\n**one**：1。\n",
+            "b.md": "# Second\n\n**two**：2。\n\n**three**：3。\n",
+        },
+    )
+    out = tmp_path / "c.apkg"
+    assert build(root, "course", out).exit_code == 0
+    import_apkg(collection, out)
+    queue = [
+        collection.get_card(c).note()["Key"]
+        for c in sorted(collection.find_cards(""), key=lambda c: collection.get_card(c).due)
+    ]
+    assert queue == ["concept:two", "concept:three", "concept:one"]

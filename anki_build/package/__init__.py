@@ -61,7 +61,7 @@ def write_package(deck: RenderedDeck, out: Path) -> PackageResult:
     models = {name: _model(spec) for name, spec in note_types().items()}
     decks: dict[str, genanki.Deck] = {}
     guids: dict[str, str] = {}
-    for note in deck.notes:
+    for position, note in enumerate(deck.notes):
         model = models[note.notetype]
         target = decks.setdefault(note.deck, genanki.Deck(deck_id(note.deck), note.deck))
         guid = guid_for(deck.namespace, note.key)
@@ -72,6 +72,7 @@ def write_package(deck: RenderedDeck, out: Path) -> PackageResult:
                 fields=[note.fields[f] for f in note_types()[note.notetype].fields],
                 guid=guid,
                 tags=note.tags,
+                due=position,  # new cards come in course order, whatever the subdecks' names
             )
         )
     package = genanki.Package(list(decks.values()))

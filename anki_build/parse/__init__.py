@@ -105,6 +105,8 @@ def parse_project(
             for note in notes:
                 note.deck = deck.strip()
         project.notes.extend(notes)
+    # Course order (config, table of contents, natural sort) is the order new cards are shown in.
+    project.notes.sort(key=lambda note: note.chapter.order)
     _disambiguate_keys(project, report)
     used = {id(n.chapter) for n in project.notes}
     project.chapters = [
