@@ -202,3 +202,36 @@ def test_kinds_can_be_switched_off_in_config(notes):
 )
 def test_pathological_inputs_never_raise(render_md, text):
     render_md(text)
+
+
+def test_chapter_order_from_d2l_toc(notes):
+    root = notes(
+        {
+            "index.md": "# Book\n\n```toc\n:maxdepth: 2\n\nchapter_z/index\nchapter_a/index\n```\n",
+            "chapter_a/index.md": "# Alpha\n\n**甲**：一。\n",
+            "chapter_z/index.md": "# Zeta\n\n**乙**：二。\n",
+        }
+    )
+    project, _ = parse(root)
+    assert [c.title for c in project.chapters] == ["Zeta", "Alpha"]
+
+
+def test_english_prompts(render_md):
+    notes, _ = render_md(
+        "",
+        {
+            "anki-build.toml": 'language = "en"\n',
+            "01-test.md": "**Overfitting**: fits noise.\n\n**Softmax**:\n\n$$p = e^z / \\sum e^z$$\n",
+        },
+    )
+    assert "Define" in notes[0].fields["Front"]
+    assert "Write the formula for" in by_kind(notes, "formula")[0].fields["Front"]
+
+
+def test_symlinked_note_outside_the_root_is_not_read(notes, tmp_path):
+    outside = tmp_path / "private.md"
+    outside.write_text("**秘密**：不应被读取。\n", encoding="utf-8")
+    root = notes({"a.md": "**公开**：可以。\n"})
+    (root / "link.md").symlink_to(outside)
+    project, _ = parse(root)
+    assert [n.key for n in project.notes] == ["concept:公开"]

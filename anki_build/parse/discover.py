@@ -12,8 +12,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from markdown_it.token import Token
-
+from ..structure.notes import walk_tokens
 from .assets import IMAGE_SUFFIXES
 from .markdown import parser
 
@@ -107,7 +106,7 @@ def navigation_order(root: Path, navs: list[Path], texts: dict[str, str]) -> lis
             tokens = parser().parse(nav.read_text(encoding="utf-8-sig", errors="replace"))
         except (OSError, ValueError):
             continue
-        for token in _all(tokens):
+        for token in walk_tokens(tokens):
             if token.type == "link_open":
                 target = _normalise_target(base, str(token.attrs.get("href", "")))
                 if target and target not in order:
@@ -137,12 +136,3 @@ def navigation_order(root: Path, navs: list[Path], texts: dict[str, str]) -> lis
         if PurePosixPath(rel).name in ("index.md", "README.md") and "```toc" in texts[rel]:
             visit(rel, seen)
     return order
-
-
-def _all(tokens: list[Token]) -> list[Token]:
-    out: list[Token] = []
-    for token in tokens:
-        out.append(token)
-        if token.children:
-            out.extend(_all(token.children))
-    return out

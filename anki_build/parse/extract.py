@@ -17,6 +17,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from ..diagnostics import Report
 from ..structure import Chapter, Fragment, Location, Note, NoteKind, SourceFile
+from ..structure.notes import walk_tokens
 from .assets import AssetResolver
 
 COLONS = (":", "：")
@@ -65,6 +66,13 @@ class Context:
         col = (stripped.end() if stripped else 0) + 1
         return Location(self.file.display, start + 1, col)
 
+    def add_pair(
+        self, kind: NoteKind, front: list[Token], back: list[Token], where: Location, key_text: str | None = None
+    ) -> None:
+        """A note asked by inline `front` and answered by block tokens `back`."""
+        key = Fragment(front, True).plain() if key_text is None else key_text
+        self.add(kind, key, _inline_fragment(front), Fragment(back, inline=False), where)
+
     def add(
         self,
         kind: NoteKind,
@@ -84,7 +92,7 @@ class Context:
                 where.path, where.line, where.col, "empty-key", f"{kind} note has no text to identify it; skipped"
             )
             return
-        for token in _walk(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else [])):
+        for token in walk_tokens(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else [])):
             self.assets.resolve_token(token, where)
         self.notes.append(
             Note(
@@ -100,15 +108,6 @@ class Context:
                 sentence_label=sentence_label,
             )
         )
-
-
-def _walk(tokens: list[Token]) -> list[Token]:
-    out: list[Token] = []
-    for token in tokens:
-        out.append(token)
-        if token.children:
-            out.extend(_walk(token.children))
-    return out
 
 
 def _inline(node: SyntaxTreeNode) -> list[Token]:
@@ -344,7 +343,7 @@ class Extractor:
                 where.path, where.line, where.col, "empty-answer", "question heading has no answer below it"
             )
             return None
-        self.ctx.add(NoteKind.QA, plain, _inline_fragment(children), Fragment(answer, inline=False), where)
+        self.ctx.add_pair(NoteKind.QA, children, answer, where)
         return end
 
     def paragraph(self, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -375,21 +374,11 @@ class Extractor:
                         f"'{Fragment(term, True).plain()}' has no definition after the colon",
                     )
                 return None
-            back: list[Token] = [
-                Token("paragraph_open", "p", 1),
-                _inline_token(_strip_trailing_colon(rest)),
-                Token("paragraph_close", "p", -1),
-            ]
+            back: list[Token] = _paragraph(_strip_trailing_colon(rest))
             tail = nodes[i + 1 :]
             if node.parent is not None and node.parent.type == "list_item":
                 back += _blocks([n for n in tail if n.type != "math_block"])
-            self.ctx.add(
-                NoteKind.CONCEPT,
-                Fragment(term, True).plain(),
-                _inline_fragment(term),
-                Fragment(back, inline=False),
-                where,
-            )
+            self.ctx.add_pair(NoteKind.CONCEPT, term, back, where)
             return None
         for offset, line in enumerate(_split_lines(children)):
             self._definition_line(node, line, offset)
@@ -407,14 +396,8 @@ class Extractor:
         rest = _trim([_with_content(line[0], line[0].content[match.end() :]), *line[1:]])
         if not rest:
             return
-        back = [Token("paragraph_open", "p", 1), _inline_token(rest), Token("paragraph_close", "p", -1)]
-        self.ctx.add(
-            NoteKind.CONCEPT,
-            match["term"],
-            _inline_fragment(term),
-            Fragment(back, inline=False),
-            self.ctx.location(node, offset),
-        )
+        back = _paragraph(rest)
+        self.ctx.add_pair(NoteKind.CONCEPT, term, back, self.ctx.location(node, offset), match["term"])
 
     def question(self, nodes: list[SyntaxTreeNode], i: int, question: list[Token]) -> int:
         node = nodes[i]
@@ -447,16 +430,10 @@ class Extractor:
                 "question has no answer (expected a line starting with 'A:' or '答：')",
             )
             return end
-        back = [Token("paragraph_open", "p", 1), _inline_token(answer_tokens), Token("paragraph_close", "p", -1)]
+        back = _paragraph(answer_tokens)
         stop = self._answer_blocks(nodes, end)
         back += _blocks(nodes[end:stop])
-        self.ctx.add(
-            NoteKind.QA,
-            Fragment(q_children, True).plain(),
-            _inline_fragment(q_children),
-            Fragment(back, inline=False),
-            where,
-        )
+        self.ctx.add_pair(NoteKind.QA, q_children, back, where)
         return stop
 
     def definition_list(self, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -467,13 +444,7 @@ class Extractor:
                 term = child
             elif child.type == "dd" and term is not None:
                 children = _trim(_inline(term))
-                self.ctx.add(
-                    NoteKind.CONCEPT,
-                    Fragment(children, True).plain(),
-                    _inline_fragment(children),
-                    Fragment(_blocks(child.children), inline=False),
-                    self.ctx.location(term),
-                )
+                self.ctx.add_pair(NoteKind.CONCEPT, children, _blocks(child.children), self.ctx.location(term))
         return None
 
     def formula(self, nodes: list[SyntaxTreeNode], i: int, label: tuple[list[Token], bool] | None) -> int:
@@ -539,6 +510,11 @@ class Extractor:
             if at >= 0:
                 return Location(self.ctx.file.display, number + 1, at + len(probe))
         return self.ctx.location(node)
+
+
+def _paragraph(children: list[Token]) -> list[Token]:
+    """Block tokens for one paragraph holding `children`."""
+    return [Token("paragraph_open", "p", 1), _inline_token(children), Token("paragraph_close", "p", -1)]
 
 
 def _text_token(text: str) -> Token:

@@ -44,6 +44,16 @@ class Fragment:
         return plain_text(self.tokens).strip()
 
 
+def walk_tokens(tokens: list[Token]) -> list[Token]:
+    """Every token, depth first, children (inline tokens) included."""
+    out: list[Token] = []
+    for token in tokens:
+        out.append(token)
+        if token.children:
+            out.extend(walk_tokens(token.children))
+    return out
+
+
 def plain_text(tokens: list[Token]) -> str:
     parts: list[str] = []
     for token in tokens:
