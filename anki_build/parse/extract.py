@@ -66,6 +66,9 @@ class Context:
         col = (stripped.end() if stripped else 0) + 1
         return Location(self.file.display, start + 1, col)
 
+    def warn(self, where: Location, code: str, message: str) -> None:
+        self.report.warning(where.path, where.line, where.col, code, message)
+
     def add_pair(
         self, kind: NoteKind, front: list[Token], back: list[Token], where: Location, key_text: str | None = None
     ) -> None:
@@ -88,9 +91,7 @@ class Context:
             return
         key = normalise_key(key_text)
         if not key:
-            self.report.warning(
-                where.path, where.line, where.col, "empty-key", f"{kind} note has no text to identify it; skipped"
-            )
+            self.warn(where, "empty-key", f"{kind} note has no text to identify it; skipped")
             return
         for token in walk_tokens(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else [])):
             self.assets.resolve_token(token, where)
@@ -339,9 +340,7 @@ class Extractor:
         where = self.ctx.location(node)
         answer = _blocks(nodes[i + 1 : end])
         if not any(t.type in ("inline", "math_block", "fence", "code_block") for t in answer):
-            self.ctx.report.warning(
-                where.path, where.line, where.col, "empty-answer", "question heading has no answer below it"
-            )
+            self.ctx.warn(where, "empty-answer", "question heading has no answer below it")
             return None
         self.ctx.add_pair(NoteKind.QA, children, answer, where)
         return end
@@ -366,10 +365,8 @@ class Extractor:
             followed_by_formula = i + 1 < len(nodes) and nodes[i + 1].type == "math_block"
             if not rest:
                 if not followed_by_formula:
-                    self.ctx.report.warning(
-                        where.path,
-                        where.line,
-                        where.col,
+                    self.ctx.warn(
+                        where,
                         "empty-answer",
                         f"'{Fragment(term, True).plain()}' has no definition after the colon",
                     )
@@ -422,10 +419,8 @@ class Extractor:
                 answer_tokens = stripped
                 end += 1
         if not answer_tokens:
-            self.ctx.report.warning(
-                where.path,
-                where.line,
-                where.col,
+            self.ctx.warn(
+                where,
                 "empty-answer",
                 "question has no answer (expected a line starting with 'A:' or '答：')",
             )
@@ -491,10 +486,8 @@ class Extractor:
         for token in children:
             if token.type == "text" and _STRAY_DOLLAR.search(token.content):
                 where = self._find(node, "$", token.content)
-                self.ctx.report.warning(
-                    where.path,
-                    where.line,
-                    where.col,
+                self.ctx.warn(
+                    where,
                     "unclosed-math",
                     "'$' opens math that is never closed; it is shown as a literal '$' (write '\\$' for a dollar sign)",
                 )
