@@ -164,3 +164,23 @@ def test_breadcrumb_shows_chapter_and_section(render_md):
     assert "03 优化方法" in ctx and "\\(L_2\\) 与动量" in ctx
     assert notes[0].deck == "notes::03 优化方法"
     assert notes[0].tags == ["chapter::03_优化方法"]
+
+
+def test_explicit_ids_pin_identity_and_are_not_shown(render_md):
+    text = (
+        "**L1 稀疏性** {#l1-sparsity}：L1 的次梯度在 0 处包含一个区间。\n\n"
+        "<!-- id: momentum-q -->\nQ: 动量的作用？\nA: 平滑更新方向。\n\n"
+        "<!-- id: softmax-formula -->\n$$p_i = e^{z_i} / \\sum_j e^{z_j}$$\n\n"
+        "**普通**：没有 id。\n\n"
+        "### 为什么要归一化？ {#why-norm}\n\n加快收敛。\n"
+    )
+    notes, report = render_md(text)
+    assert [n.key for n in notes] == [
+        "id:l1-sparsity",
+        "id:momentum-q",
+        "id:softmax-formula",
+        "concept:普通",
+        "id:why-norm",
+    ]
+    assert all("{#" not in v and "id:" not in v for n in notes for k, v in n.fields.items() if k != "Key")
+    assert report.items == []

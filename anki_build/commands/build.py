@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,9 +12,11 @@ from pathlib import Path
 
 from ..config import CONFIG_NAME, load_config
 from ..diagnostics import Diagnostic, Report, Severity
+from ..identity import LOCK_NAME, Lock, Plan, identify, load_lock, write_lock
+from ..notetypes import note_types
 from ..package import PackageResult, write_package
 from ..parse import parse_project
-from ..render import render_project
+from ..render import RenderedDeck, render_project
 from ..structure import NoteKind
 
 
@@ -27,6 +30,7 @@ class BuildSummary:
     by_chapter: dict[str, Counter[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
+    plan: Plan | None = None
 
     @property
     def notes(self) -> int:
@@ -65,6 +69,7 @@ class BuildSummary:
             "errors": self.errors,
             "strict": self.strict,
             "exit_code": self.exit_code,
+            "plan": self.plan.to_json() if self.plan else None,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
 
@@ -90,7 +95,16 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def build(root: Path, display_root: str, output: Path | None = None, *, strict: bool = False) -> BuildSummary:
+def build(
+    root: Path,
+    display_root: str,
+    output: Path | None = None,
+    *,
+    strict: bool = False,
+    plan_only: bool = False,
+    now: int | None = None,
+) -> BuildSummary:
+    """parse → render → identify → package. With `plan_only`, stop before anything is written."""
     report = Report()
     config = load_config(root, display_root, report)
     summary = BuildSummary(deck=config.deck, notes_root=display_root, strict=strict)
@@ -100,26 +114,42 @@ def build(root: Path, display_root: str, output: Path | None = None, *, strict: 
     out = output or default_output(root, config.deck)
     project = parse_project(root, display_root, config, report, skip={out.resolve().parent} if output is None else None)
     deck = render_project(project, report)
+    lock_path = root / LOCK_NAME
+    lock_shown = f"{display_root.rstrip('/')}/{LOCK_NAME}"
+    plan, new_lock = identify(deck, load_lock(lock_path, lock_shown, report), now or int(time.time()), note_types())
+    summary.plan = plan
+    for note in deck.notes:
+        chapter = note.deck.split("::", 1)[1] if "::" in note.deck else note.deck
+        summary.by_chapter.setdefault(chapter, Counter())[note.kind.value] += 1
     if not deck.notes:
         report.error(display_root, 1, 1, "no-notes", "no notes found: see the README for the note syntax")
-    else:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # genanki warns about HTML it does not understand; fields are sanitised
-                result: PackageResult = write_package(deck, out)
-        except OSError as exc:
-            report.error(
-                shown_path(out),
-                1,
-                1,
-                "write-failed",
-                f"cannot write the deck: {exc.strerror or exc}; any previous file there is unchanged",
-            )
-            summary.diagnostics = report.sorted()
-            return summary
-        summary.output, summary.size, summary.media = result.path, result.size, result.media
-        for note in deck.notes:
-            chapter = note.deck.split("::", 1)[1] if "::" in note.deck else note.deck
-            summary.by_chapter.setdefault(chapter, Counter())[note.kind.value] += 1
+    elif not plan_only:
+        _write(deck, out, new_lock, lock_path, lock_shown, report, summary)
     summary.diagnostics = report.sorted()
     return summary
+
+
+def _write(
+    deck: RenderedDeck, out: Path, lock: Lock, lock_path: Path, lock_shown: str, report: Report, summary: BuildSummary
+) -> None:
+    """The deck first, then the lock: the lock must never describe a deck that was not written."""
+    mods = {name: int(entry["changed"]) for name, entry in lock.notetypes.items()}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # genanki warns about HTML it does not understand; fields are sanitised
+            result: PackageResult = write_package(deck, out, mods)
+    except OSError as exc:
+        message = f"cannot write the deck: {exc.strerror or exc}; any previous file there is unchanged"
+        report.error(shown_path(out), 1, 1, "write-failed", message)
+        return
+    summary.output, summary.size, summary.media = result.path, result.size, result.media
+    try:
+        write_lock(lock_path, lock)
+    except OSError as exc:
+        report.warning(
+            lock_shown,
+            1,
+            1,
+            "lock-not-written",
+            f"cannot write the lock file ({exc.strerror or exc}); renamed notes will not keep their GUID",
+        )

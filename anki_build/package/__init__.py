@@ -23,11 +23,31 @@ import genanki
 from ..notetypes import NoteType, note_types
 from ..render import RenderedDeck
 
-__all__ = ["PackageResult", "guid_for", "write_package"]
+__all__ = ["PackageResult", "write_package"]
 
 
-def guid_for(namespace: str, key: str) -> str:
-    return str(genanki.guid_for("anki-build", namespace, key))
+class _Note(genanki.Note):
+    """A note whose `mod` is the time its content last changed, not the build time."""
+
+    def __init__(self, *args: object, mod: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[no-untyped-def]
+        return super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+class _Model(genanki.Model):
+    """A note type whose `mod` moves only when its templates or CSS change."""
+
+    def __init__(self, *args: object, mod: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.mod = mod
+
+    def to_json(self, timestamp, deck_id):  # type: ignore[no-untyped-def]
+        data = super().to_json(timestamp, deck_id)
+        data["mod"] = int(self.mod)
+        return data
 
 
 def deck_id(name: str) -> int:
@@ -35,8 +55,8 @@ def deck_id(name: str) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest()[:12], 16) % (1 << 50) + (1 << 30)
 
 
-def _model(spec: NoteType) -> genanki.Model:
-    return genanki.Model(
+def _model(spec: NoteType, mod: int) -> genanki.Model:
+    return _Model(
         spec.id,
         spec.name,
         fields=[{"name": name} for name in spec.fields],
@@ -44,6 +64,7 @@ def _model(spec: NoteType) -> genanki.Model:
         css=spec.css,
         model_type=genanki.Model.CLOZE if spec.cloze else genanki.Model.FRONT_BACK,
         sort_field_index=1,
+        mod=mod,
     )
 
 
@@ -56,21 +77,24 @@ class PackageResult:
     guids: dict[str, str]  # key → GUID
 
 
-def write_package(deck: RenderedDeck, out: Path) -> PackageResult:
-    """Write `out` via a temporary file in the same folder and an atomic rename."""
-    models = {name: _model(spec) for name, spec in note_types().items()}
+def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) -> PackageResult:
+    """Write `out` via a temporary file in the same folder and an atomic rename.
+
+    Notes carry the GUID and `mod` the identify stage gave them.
+    """
+    models = {name: _model(spec, notetype_mods[name]) for name, spec in note_types().items()}
     decks: dict[str, genanki.Deck] = {}
     guids: dict[str, str] = {}
     for position, note in enumerate(deck.notes):
         model = models[note.notetype]
         target = decks.setdefault(note.deck, genanki.Deck(deck_id(note.deck), note.deck))
-        guid = guid_for(deck.namespace, note.key)
-        guids[note.key] = guid
+        guids[note.key] = note.guid
         target.add_note(
-            genanki.Note(
+            _Note(
                 model=model,
                 fields=[note.fields[f] for f in note_types()[note.notetype].fields],
-                guid=guid,
+                guid=note.guid,
+                mod=note.mod,
                 tags=note.tags,
                 due=position,  # new cards come in course order, whatever the subdecks' names
             )

@@ -27,7 +27,8 @@ _WHERE = re.compile(r"^\s*(?:其中|式中|这里|where\b)", re.IGNORECASE)
 _CLOZE = re.compile(r"\{\{c\d+::")
 _DEFINITION_LINE = re.compile(r"^(?P<term>[^:：{}\n]{1,80}?)\s+::\s+(?=\S)")
 _STRAY_DOLLAR = re.compile(r"(?<![\\\d])\$(?=[^\s\d$])")
-_ID_COMMENT = re.compile(r"^<!--\s*id:\s*([\w.-]+)\s*-->$")
+_ID_COMMENT = re.compile(r"<!--\s*id:\s*([\w.-]+)\s*-->")
+_ID_ATTR = re.compile(r"\s*\{#([^\W_][\w.-]*)\}")
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
 
@@ -50,6 +51,7 @@ class Context:
     kinds: frozenset[str]
     sections: dict[int, Fragment] = field(default_factory=dict)
     formula_labels: dict[str, int] = field(default_factory=dict)
+    pending_id: str | None = None  # from `{#id}` or `<!-- id: … -->`, for the next note
     skipping: bool = False
     notes: list[Note] = field(default_factory=list)
 
@@ -89,8 +91,9 @@ class Context:
     ) -> None:
         if kind.value not in self.kinds:
             return
-        key = normalise_key(key_text)
-        if not key:
+        explicit, self.pending_id = self.pending_id, None
+        key = f"id:{explicit}" if explicit else f"{kind}:{normalise_key(key_text)}"
+        if key.endswith(":"):
             self.warn(where, "empty-key", f"{kind} note has no text to identify it; skipped")
             return
         for token in walk_tokens(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else [])):
@@ -98,7 +101,7 @@ class Context:
         self.notes.append(
             Note(
                 kind=kind,
-                key=f"{kind}:{key}",
+                key=key,
                 front=front,
                 back=back,
                 extra=extra,
@@ -106,9 +109,36 @@ class Context:
                 section=self.section,
                 location=where,
                 tags=self.file.tags,
+                explicit_id=explicit,
                 sentence_label=sentence_label,
             )
         )
+
+
+def take_id(children: list[Token]) -> tuple[list[Token], str | None]:
+    """Remove an explicit id (`{#l1-sparsity}` or `<!-- id: l1-sparsity -->`) from inline tokens."""
+    found: str | None = None
+    out: list[Token] = []
+    for token in children:
+        if found is None and token.type == "text":
+            match = _ID_ATTR.search(token.content)
+            if match:
+                found = match[1]
+                token = _with_content(token, token.content[: match.start()] + token.content[match.end() :])
+        elif found is None and token.type == "html_inline":
+            match = _ID_COMMENT.fullmatch(token.content.strip())
+            if match:
+                found = match[1]
+                continue
+        out.append(token)
+    return out, found
+
+
+def _inline_meta_id(node: SyntaxTreeNode) -> str | None:
+    for child in node.children:
+        if child.type == "inline" and child.token is not None:
+            return child.token.meta.get("id")
+    return None
 
 
 def _inline(node: SyntaxTreeNode) -> list[Token]:
@@ -277,15 +307,22 @@ class Extractor:
                 label = None
                 i += 1
                 continue
+            if node.type in ("paragraph", "heading"):
+                self.ctx.pending_id = _inline_meta_id(node) or self.ctx.pending_id
             consumed = handler(nodes, i)
             if node.type == "paragraph":
                 label = self._label_of(node)
             elif node.type == "heading":
                 label = None
             i = consumed if consumed is not None else i + 1
+            if not (node.type == "paragraph" and i < len(nodes) and nodes[i].type == "math_block"):
+                self.ctx.pending_id = None  # an id labels the note of its own block (or the formula after it)
 
     def _html_marker(self, node: SyntaxTreeNode) -> None:
         text = node.content
+        explicit = _ID_COMMENT.search(text)
+        if explicit:
+            self.ctx.pending_id = explicit[1]
         if _NO_CARDS.search(text):
             self.ctx.skipping = True
         if _CARDS.search(text):
@@ -438,6 +475,7 @@ class Extractor:
             if child.type == "dt":
                 term = child
             elif child.type == "dd" and term is not None:
+                self.ctx.pending_id = _inline_meta_id(term)
                 children = _trim(_inline(term))
                 self.ctx.add_pair(NoteKind.CONCEPT, children, _blocks(child.children), self.ctx.location(term))
         return None
@@ -532,6 +570,11 @@ def extract(
     kinds: frozenset[str],
 ) -> list[Note]:
     ctx = Context(file=file, chapter=chapter, lines=file.text.split("\n"), report=report, assets=assets, kinds=kinds)
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            token.children, found = take_id(token.children)
+            if found:
+                token.meta["id"] = found
     tree = SyntaxTreeNode(tokens)
     Extractor(ctx).blocks(tree.children)
     return ctx.notes

@@ -25,6 +25,8 @@ class RenderedNote:
     deck: str  # full deck name, `Deck::03 模型正则化`
     tags: list[str]
     source: str
+    guid: str = ""  # set by the identify stage
+    mod: int = 0  # time the content last changed, set by the identify stage
 
 
 @dataclass

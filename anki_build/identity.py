@@ -1,0 +1,228 @@
+"""Stage 3 of 4, identify: give every rendered note its GUID and `mod`, and say what an import will do.
+
+The lock file (`anki-build.lock`, in the notes root, meant to be committed) remembers, per
+note key, the GUID, a hash of what Anki stores and when that last changed. With it:
+
+* a note whose term or question got a small edit keeps its GUID (rename matching, below);
+* a note's `mod` is the time its content last changed, so Anki's "update if newer" skips
+  unchanged notes and keeps edits the user made inside Anki;
+* the plan can list new, changed, renamed, moved and removed notes before anything is imported.
+
+Rename rule: a note whose key is not in the lock is matched to a note of the same kind that
+disappeared from the lock when their texts are close: front ≥ 0.8 and back ≥ 0.5 similar, or
+front ≥ 0.5 and back ≥ 0.9 (difflib ratio on the plain text). Best pairs are taken first, each
+old note at most once. Without the lock, GUIDs still come from the keys alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import html
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .diagnostics import Report
+from .notetypes import NoteType
+from .render import RenderedDeck, RenderedNote
+
+LOCK_NAME = "anki-build.lock"
+LOCK_VERSION = 1
+_TEXT_LIMIT = 240
+
+
+def guid_for(namespace: str, key: str) -> str:
+    import genanki
+
+    return str(genanki.guid_for("anki-build", namespace, key))
+
+
+def _plain(fragment: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _front_back(note: RenderedNote) -> tuple[str, str]:
+    if note.notetype == "cloze":
+        text = _plain(note.fields["Text"])
+        return text[:_TEXT_LIMIT], text[:_TEXT_LIMIT]
+    return _plain(note.fields["Front"])[:_TEXT_LIMIT], _plain(note.fields["Back"])[:_TEXT_LIMIT]
+
+
+def content_hash(note: RenderedNote) -> str:
+    """Everything an import writes into the note, except `Source` (line numbers move on every edit above)."""
+    fields = {k: v for k, v in note.fields.items() if k != "Source"}
+    payload = json.dumps([note.notetype, fields, sorted(note.tags), note.deck], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass
+class LockEntry:
+    guid: str
+    kind: str
+    hash: str
+    changed: int
+    deck: str
+    front: str
+    back: str
+
+
+@dataclass
+class Lock:
+    notes: dict[str, LockEntry] = field(default_factory=dict)
+    notetypes: dict[str, dict[str, str | int]] = field(default_factory=dict)
+
+    def dumps(self) -> str:
+        data = {
+            "version": LOCK_VERSION,
+            "generated-by": "anki-build; commit this file: it keeps note identity across renames",
+            "notetypes": self.notetypes,
+            "notes": {key: asdict(entry) for key, entry in self.notes.items()},
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def load_lock(path: Path, shown: str, report: Report) -> Lock | None:
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != LOCK_VERSION:
+            raise ValueError(f"unknown version {data.get('version')!r}")
+        notes = {key: LockEntry(**entry) for key, entry in data["notes"].items()}
+        return Lock(notes=notes, notetypes=dict(data.get("notetypes", {})))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        report.warning(shown, 1, 1, "lock-invalid", f"lock file ignored ({exc}); GUIDs come from note keys alone")
+        return None
+
+
+def write_lock(path: Path, lock: Lock) -> bool:
+    """Write atomically, and only when the content changed (so an unchanged build touches nothing)."""
+    text = lock.dumps()
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    fd, tmp = tempfile.mkstemp(prefix=".anki-build-lock-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
+
+
+@dataclass
+class PlanItem:
+    key: str
+    kind: str
+    front: str
+    source: str = ""
+    deck: str = ""
+    old_front: str = ""
+    old_deck: str = ""
+    old_key: str = ""
+
+
+@dataclass
+class Plan:
+    new: list[PlanItem] = field(default_factory=list)
+    changed: list[PlanItem] = field(default_factory=list)
+    unchanged: list[PlanItem] = field(default_factory=list)
+    renamed: list[PlanItem] = field(default_factory=list)
+    moved: list[PlanItem] = field(default_factory=list)
+    removed: list[PlanItem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            name: len(getattr(self, name)) for name in ("new", "changed", "unchanged", "renamed", "moved", "removed")
+        }
+
+    def removed_search(self) -> str:
+        """An Anki browser search that finds exactly the removed notes, by their hidden Key field."""
+        return " OR ".join(f'"Key:{anki_search_escape(item.key)}"' for item in self.removed)
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            name: [asdict(i) for i in getattr(self, name)] for name in self.counts() if name != "unchanged"
+        }
+        data["counts"] = self.counts()
+        data["removed_search"] = self.removed_search()
+        return data
+
+
+def anki_search_escape(text: str) -> str:
+    """Anki's search treats `*`, `_`, `"` and `\\` specially; a literal match needs them escaped."""
+    return re.sub(r'([\\*_"])', r"\\\1", text)
+
+
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() if a or b else 1.0
+
+
+def _rename_pairs(new: list[RenderedNote], gone: dict[str, LockEntry]) -> dict[str, str]:
+    """New key → old key, for notes that are edits of a note that disappeared."""
+    candidates: list[tuple[float, str, str]] = []
+    for note in new:
+        front, back = _front_back(note)
+        for old_key, entry in gone.items():
+            if entry.kind != note.kind.value:
+                continue
+            f = _similar(front, entry.front)
+            if f < 0.5:
+                continue
+            b = _similar(back, entry.back)
+            if (f >= 0.8 and b >= 0.5) or (f >= 0.5 and b >= 0.9):
+                candidates.append((f + b, note.key, old_key))
+    pairs: dict[str, str] = {}
+    taken: set[str] = set()
+    for _, new_key, old_key in sorted(candidates, reverse=True):
+        if new_key not in pairs and old_key not in taken:
+            pairs[new_key] = old_key
+            taken.add(old_key)
+    return pairs
+
+
+def identify(deck: RenderedDeck, lock: Lock | None, now: int, note_types: dict[str, NoteType]) -> tuple[Plan, Lock]:
+    """Set `guid` and `mod` on every note of `deck`; return the plan and the lock to write."""
+    old = lock.notes if lock else {}
+    plan = Plan()
+    current = {note.key for note in deck.notes}
+    unmatched = [note for note in deck.notes if note.key not in old]
+    gone = {key: entry for key, entry in old.items() if key not in current}
+    renames = _rename_pairs(unmatched, gone)
+    new_lock = Lock()
+    for note in deck.notes:
+        front, back = _front_back(note)
+        digest = content_hash(note)
+        previous_key = note.key if note.key in old else renames.get(note.key)
+        entry = old.get(previous_key) if previous_key else None
+        item = PlanItem(key=note.key, kind=note.kind.value, front=front, source=note.source, deck=note.deck)
+        if entry is None:
+            note.guid, note.mod = guid_for(deck.namespace, note.key), now
+            plan.new.append(item)
+        else:
+            note.guid = entry.guid
+            note.mod = entry.changed if entry.hash == digest else now
+            (plan.unchanged if entry.hash == digest else plan.changed).append(item)
+            if previous_key != note.key:
+                plan.renamed.append(
+                    PlanItem(**{**asdict(item), "old_front": entry.front, "old_key": previous_key or ""})
+                )
+            if entry.deck != note.deck:
+                plan.moved.append(PlanItem(**{**asdict(item), "old_deck": entry.deck}))
+        new_lock.notes[note.key] = LockEntry(note.guid, note.kind.value, digest, note.mod, note.deck, front, back)
+    renamed_from = set(renames.values())
+    for key, entry in gone.items():
+        if key not in renamed_from:
+            plan.removed.append(PlanItem(key=key, kind=entry.kind, front=entry.front, deck=entry.deck))
+    old_types = lock.notetypes if lock else {}
+    for name, spec in note_types.items():
+        known = old_types.get(name, {})
+        changed = known.get("changed") if known.get("hash") == spec.fingerprint else None
+        new_lock.notetypes[name] = {"hash": spec.fingerprint, "changed": int(changed) if changed else now}
+    return plan, new_lock
