@@ -17,6 +17,9 @@ from . import __version__
 
 if TYPE_CHECKING:
     from .commands.build import BuildSummary
+    from .identity import Plan
+
+KINDS = ("concept", "formula", "qa", "cloze")
 
 
 def _width(text: str) -> int:
@@ -30,24 +33,80 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def _print_summary(summary: BuildSummary) -> None:
-    from .commands.build import shown_path
-
-    assert summary.output is not None
-    kinds = ("concept", "formula", "qa", "cloze")
-    width = max([_width(name) for name in summary.by_chapter] + [7])
-    click.echo(
-        f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
-        f"({_human_size(summary.size)}, {summary.media} media files)"
-    )
-    click.echo(f"  {_pad('chapter', width)}  " + "  ".join(f"{k:>7}" for k in kinds))
-    for name, counts in summary.by_chapter.items():
-        click.echo(f"  {_pad(name, width)}  " + "  ".join(f"{counts.get(k, 0):>7}" for k in kinds))
-    click.echo(f"  {_pad('total', width)}  " + "  ".join(f"{summary.by_kind.get(k, 0):>7}" for k in kinds))
-
-
 def _human_size(size: int) -> str:
     return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _notes_dir(notes_dir: Path | None) -> tuple[Path, str]:
+    from .commands.build import find_notes_root, shown_path
+
+    if notes_dir is None:
+        found = find_notes_root(Path.cwd())
+        if found is None:
+            raise click.UsageError("no anki-build.toml here or in ./notes; pass NOTES_DIR")
+        return found, shown_path(found).rstrip("/") or "."
+    if not notes_dir.is_dir():
+        raise click.BadParameter(f"'{notes_dir}' is not a folder", param_hint="NOTES_DIR")
+    return notes_dir, str(notes_dir).rstrip("/") or "."
+
+
+def _print_diagnostics(summary: BuildSummary) -> None:
+    for diagnostic in summary.diagnostics:
+        severity = "error" if summary.strict else diagnostic.severity
+        click.echo(diagnostic.format().replace(f": {diagnostic.severity}: ", f": {severity}: ", 1), err=True)
+
+
+def _print_table(summary: BuildSummary) -> None:
+    width = max([_width(name) for name in summary.by_chapter] + [7])
+    click.echo(f"  {_pad('chapter', width)}  " + "  ".join(f"{k:>7}" for k in KINDS))
+    for name, counts in summary.by_chapter.items():
+        click.echo(f"  {_pad(name, width)}  " + "  ".join(f"{counts.get(k, 0):>7}" for k in KINDS))
+    click.echo(f"  {_pad('total', width)}  " + "  ".join(f"{summary.by_kind.get(k, 0):>7}" for k in KINDS))
+
+
+def _print_plan_counts(plan: Plan) -> None:
+    counts = plan.counts()
+    click.echo("  import: " + ", ".join(f"{counts[name]} {name}" for name in counts))
+
+
+def _print_plan(plan: Plan) -> None:
+    """Every note the import touches, then what the user has to do by hand in Anki."""
+    for item in plan.new:
+        click.echo(f"  new        {_short(item.front)}  ({item.source})")
+    for item in plan.changed:
+        click.echo(f"  changed    {_short(item.front)}  ({item.source})")
+    for item in plan.renamed:
+        click.echo(f"  renamed    {_short(item.old_front, 40)} → {_short(item.front, 40)}  ({item.source})")
+    for item in plan.moved:
+        click.echo(f"  moved      {_short(item.front, 40)}: {item.old_deck} → {item.deck}")
+    for item in plan.removed:
+        click.echo(f"  removed    {_short(item.front)}  ({item.deck})")
+    if plan.moved:
+        click.echo(
+            "Anki's importer never moves existing cards to another deck: move the cards above in the browser, "
+            "or use `anki-build install`."
+        )
+    if plan.removed:
+        click.echo("Anki's importer never deletes notes. To delete the removed ones, search for this in the browser:")
+        click.echo(f"  {plan.removed_search()}")
+
+
+def _finish(summary: BuildSummary, as_json: bool, extra: dict[str, object] | None = None) -> None:
+    if as_json:
+        data = summary.to_json()
+        data.update(extra or {})
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        sys.exit(summary.exit_code)
+    click.echo(
+        f"{summary.warnings} warning(s), {summary.errors} error(s)"
+        + (" (--strict: warnings count as errors)" if summary.strict and summary.warnings else ""),
+        err=summary.output is None and summary.plan is None,
+    )
+    sys.exit(summary.exit_code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,49 +121,94 @@ def main() -> None:
     """
 
 
-@main.command()
-@click.argument("notes_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the .apkg  [default: decks/<deck>.apkg beside NOTES_DIR]",
-)
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary and diagnostics as JSON on stdout.")
-def build(notes_dir: Path | None, output: Path | None, strict: bool, as_json: bool) -> None:
-    """Build NOTES_DIR into an Anki package.
+notes_dir_argument = click.argument("notes_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the summary and diagnostics as JSON.")
 
-    Without NOTES_DIR, builds the project configured in the current folder: the folder
-    itself or ./notes, whichever holds anki-build.toml.
-    """
-    from .commands.build import build as run_build
-    from .commands.build import find_notes_root, shown_path
 
-    if notes_dir is None:
-        notes_dir = find_notes_root(Path.cwd())
-        if notes_dir is None:
-            raise click.UsageError("no anki-build.toml here or in ./notes; pass NOTES_DIR")
-        display = shown_path(notes_dir)
-    else:
-        if not notes_dir.is_dir():
-            raise click.BadParameter(f"'{notes_dir}' is not a folder", param_hint="NOTES_DIR")
-        display = str(notes_dir)
+def _output_option(default_help: str):  # type: ignore[no-untyped-def]
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=default_help)
+
+
+def _check_output(output: Path | None) -> None:
     if output is not None and output.suffix.lower() != ".apkg":
         raise click.BadParameter("the output file must end in .apkg", param_hint="-o/--output")
 
-    summary = run_build(notes_dir, display.rstrip("/") or ".", output, strict=strict)
-    if as_json:
-        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
-        sys.exit(summary.exit_code)
-    for diagnostic in summary.diagnostics:
-        severity = "error" if strict else diagnostic.severity
-        click.echo(diagnostic.format().replace(f": {diagnostic.severity}: ", f": {severity}: ", 1), err=True)
-    if summary.output is not None:
-        _print_summary(summary)
-    click.echo(
-        f"{summary.warnings} warning(s), {summary.errors} error(s)"
-        + (" (--strict: warnings count as errors)" if strict and summary.warnings else ""),
-        err=summary.output is None,
-    )
-    sys.exit(summary.exit_code)
+
+@main.command()
+@notes_dir_argument
+@_output_option("Where to write the .apkg  [default: decks/<deck>.apkg beside NOTES_DIR]")
+@click.option("--plan", "plan_only", is_flag=True, help="Only list what an import would do; write nothing.")
+@strict_option
+@json_option
+def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: bool, as_json: bool) -> None:
+    """Build NOTES_DIR into an Anki package.
+
+    Without NOTES_DIR, builds the project configured in the current folder: the folder
+    itself or ./notes, whichever holds anki-build.toml. Besides the .apkg, a build writes
+    one file: anki-build.lock in NOTES_DIR, which keeps note identity (commit it).
+    """
+    from .commands.build import build as run_build
+    from .commands.build import shown_path
+
+    root, display = _notes_dir(notes_dir)
+    _check_output(output)
+    summary = run_build(root, display, output, strict=strict, plan_only=plan_only)
+    if not as_json:
+        _print_diagnostics(summary)
+        if plan_only and summary.plan is not None:
+            click.echo(f"{summary.deck}: {summary.notes} notes (plan only, nothing written)")
+            _print_plan(summary.plan)
+            _print_plan_counts(summary.plan)
+        elif summary.output is not None:
+            click.echo(
+                f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
+                f"({_human_size(summary.size)}, {summary.media} media files)"
+            )
+            _print_table(summary)
+            if summary.plan is not None:
+                _print_plan_counts(summary.plan)
+                if summary.plan.removed or summary.plan.moved:
+                    click.echo("  (run `anki-build build --plan` before a build to list them)")
+    _finish(summary, as_json)
+
+
+@main.command()
+@notes_dir_argument
+@click.option(
+    "--collection",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The Anki collection file (collection.anki2 in your Anki profile folder). Anki must be closed.",
+)
+@click.option("--prune", is_flag=True, help="Delete notes of this deck that are no longer in the notes.")
+@_output_option("Also keep the built .apkg here  [default: decks/<deck>.apkg beside NOTES_DIR]")
+@strict_option
+@json_option
+def install(
+    notes_dir: Path | None, collection: Path, prune: bool, output: Path | None, strict: bool, as_json: bool
+) -> None:
+    """Build NOTES_DIR and import it straight into a closed Anki collection.
+
+    Uses Anki's own backend with the desktop importer's defaults (update notes if newer),
+    then moves cards of notes that changed chapter into their new chapter deck; with
+    --prune it also deletes this deck's notes that were removed from the markdown.
+    Needs the Anki backend: pip install 'anki-build[anki]'.
+    """
+    try:
+        import anki.collection  # noqa: F401
+    except ImportError:
+        raise click.UsageError("install needs the Anki backend: pip install 'anki-build[anki]'") from None
+    from .commands.install import install as run_install
+
+    root, display = _notes_dir(notes_dir)
+    _check_output(output)
+    summary, result = run_install(root, display, collection, output=output, prune=prune, strict=strict)
+    if not as_json:
+        _print_diagnostics(summary)
+        if result is not None:
+            click.echo(
+                f"{summary.deck}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
+                f"{result.moved_cards} card(s) moved to their chapter deck, {result.pruned} note(s) deleted"
+            )
+    _finish(summary, as_json, {"install": result.to_json() if result else None})

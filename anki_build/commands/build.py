@@ -31,6 +31,8 @@ class BuildSummary:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
     plan: Plan | None = None
+    deck_name: str = ""  # the top-level deck as Anki names it
+    decks_by_guid: dict[str, str] = field(default_factory=dict)  # GUID → full deck name of its cards
 
     @property
     def notes(self) -> int:
@@ -118,6 +120,8 @@ def build(
     lock_shown = f"{display_root.rstrip('/')}/{LOCK_NAME}"
     plan, new_lock = identify(deck, load_lock(lock_path, lock_shown, report), now or int(time.time()), note_types())
     summary.plan = plan
+    summary.deck_name = deck.name
+    summary.decks_by_guid = {note.guid: note.deck for note in deck.notes}
     for note in deck.notes:
         chapter = note.deck.split("::", 1)[1] if "::" in note.deck else note.deck
         summary.by_chapter.setdefault(chapter, Counter())[note.kind.value] += 1
