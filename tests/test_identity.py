@@ -18,8 +18,8 @@ from conftest import import_apkg, write_tree
 
 pytest.importorskip("anki", reason="the Anki backend is a test dependency: pip install -e '.[test]'")
 
-from anki.collection import Collection  # noqa: E402
-from anki.scheduler_pb2 import CardAnswer  # noqa: E402
+from anki.collection import Collection
+from anki.scheduler_pb2 import CardAnswer
 
 T0 = 1_700_000_000
 
@@ -203,7 +203,7 @@ def test_install_prunes_moves_and_keeps_history(tmp_path: Path) -> None:
     (tmp_path / "col").mkdir()
     path = tmp_path / "col" / "collection.anki2"
     Collection(str(path)).close()
-    summary, result = install(root, "notes", path, output=tmp_path / "v1.apkg", now=T0)
+    _, result = install(root, "notes", path, output=tmp_path / "v1.apkg", now=T0)
     assert result is not None and result.new == 22
     col = Collection(str(path))
     reviewed = sorted(col.find_cards(""))[:10]
@@ -216,7 +216,7 @@ def test_install_prunes_moves_and_keeps_history(tmp_path: Path) -> None:
     ch1["概念00号要点"] = ch3.pop("概念00号要点")
     del ch1["术语07号概念"]
     write_project(root, ch1, CH2, ch3)
-    summary, result = install(root, "notes", path, output=tmp_path / "v2.apkg", prune=True, now=T0 + 10)
+    _summary, result = install(root, "notes", path, output=tmp_path / "v2.apkg", prune=True, now=T0 + 10)
     assert result is not None and result.pruned == 1 and result.moved_cards == 1
     col = Collection(str(path))
     try:
