@@ -74,7 +74,7 @@ class LockEntry:
 @dataclass
 class Lock:
     notes: dict[str, LockEntry] = field(default_factory=dict)
-    notetypes: dict[str, dict[str, str | int]] = field(default_factory=dict)
+    notetypes: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def dumps(self) -> str:
         data = {
@@ -136,6 +136,7 @@ class Plan:
     renamed: list[PlanItem] = field(default_factory=list)
     moved: list[PlanItem] = field(default_factory=list)
     removed: list[PlanItem] = field(default_factory=list)
+    schema_changed: list[str] = field(default_factory=list)  # note types whose field list changed
 
     def counts(self) -> dict[str, int]:
         return {
@@ -224,5 +225,11 @@ def identify(deck: RenderedDeck, lock: Lock | None, now: int, note_types: dict[s
     for name, spec in note_types.items():
         known = old_types.get(name, {})
         changed = known.get("changed") if known.get("hash") == spec.fingerprint else None
-        new_lock.notetypes[name] = {"hash": spec.fingerprint, "changed": int(changed) if changed else now}
+        if "fields" in known and list(known["fields"]) != list(spec.fields):  # type: ignore[call-overload]
+            plan.schema_changed.append(spec.name)
+        new_lock.notetypes[name] = {
+            "hash": spec.fingerprint,
+            "changed": int(changed) if isinstance(changed, int) else now,
+            "fields": list(spec.fields),
+        }
     return plan, new_lock

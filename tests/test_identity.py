@@ -263,3 +263,17 @@ def test_install_refuses_an_open_collection_without_damaging_it(tmp_path: Path) 
     col = Collection(str(path))
     assert col.db.scalar("pragma integrity_check") == "ok"
     col.close()
+
+
+def test_a_changed_field_list_tells_how_to_import(tmp_path, monkeypatch) -> None:
+    from anki_build import notetypes
+
+    root = write_project(tmp_path / "notes", CH1, CH2, CH3)
+    build(root, "notes", tmp_path / "a.apkg", now=T0)
+    original = notetypes.note_types()
+    grown = {k: notetypes.NoteType(**{**v.__dict__, "fields": (*v.fields, "Hint")}) for k, v in original.items()}
+    monkeypatch.setattr("anki_build.commands.build.note_types", lambda: grown)
+    summary = build(root, "notes", tmp_path / "b.apkg", plan_only=True, now=T0 + 10)
+    warnings = [d for d in summary.diagnostics if d.code == "notetype-fields-changed"]
+    assert len(warnings) == 2  # both note types gained a field
+    assert all("Merge note types" in w.message and w.path == "notes/anki-build.lock" for w in warnings)

@@ -120,6 +120,15 @@ def build(
     lock_shown = f"{display_root.rstrip('/')}/{LOCK_NAME}"
     plan, new_lock = identify(deck, load_lock(lock_path, lock_shown, report), now or int(time.time()), note_types())
     summary.plan = plan
+    for name in plan.schema_changed:
+        report.warning(
+            lock_shown,
+            1,
+            1,
+            "notetype-fields-changed",
+            f"the fields of note type '{name}' changed since the last build: import this deck once with "
+            "'Merge note types' ticked (Anki asks for a full sync), or existing notes will not update",
+        )
     summary.deck_name = deck.name
     summary.decks_by_guid = {note.guid: note.deck for note in deck.notes}
     for note in deck.notes:
