@@ -44,6 +44,23 @@ def write_project(root: Path, ch1: dict[str, str], ch2: dict[str, str], ch3: dic
     )
 
 
+def scenario_v2() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The day's edits: 3 answers, 2 typo fixes, 2 moves to chapter 1, a reorder, 3 added, 2 deleted."""
+    ch1, ch2, ch3 = dict(CH1), dict(CH2), dict(CH3)
+    for n in (0, 1, 2):  # edit 3 answers
+        ch1[f"术语{n:02d}号概念"] = f"改写后的定义 {n}：更准确的说法。"
+    for old, new in (("名词00号条目", "名词00号词条"), ("名词01号条目", "名词01号条木")):  # 2 typo fixes
+        ch2[new] = ch2.pop(old)
+    for term in ("概念00号要点", "概念01号要点"):  # 2 notes move from chapter 3 to chapter 1
+        ch1[term] = ch3.pop(term)
+    ch2 = dict(reversed(list(ch2.items())))  # reorder a file
+    for n in range(3):  # 3 new notes
+        ch3[f"新增{n}号概念"] = f"新加的定义 {n}。"
+    for term in ("术语06号概念", "术语07号概念"):  # 2 deleted
+        del ch1[term]
+    return ch1, ch2, ch3
+
+
 def answer(col: Collection, card_id: int, rating: int = CardAnswer.GOOD) -> None:
     card = col.get_card(card_id)
     card.start_timer()
@@ -78,18 +95,7 @@ def test_scenario_edit_typo_move_reorder_add_delete(tmp_path: Path) -> None:
         before = {cid: history(col, cid) for cid in reviewed}
         assert all(len(h["revlog"]) == 1 for h in before.values())
 
-        ch1, ch2, ch3 = dict(CH1), dict(CH2), dict(CH3)
-        for n in (0, 1, 2):  # edit 3 answers
-            ch1[f"术语{n:02d}号概念"] = f"改写后的定义 {n}：更准确的说法。"
-        for old, new in (("名词00号条目", "名词00号词条"), ("名词01号条目", "名词01号条木")):  # 2 typo fixes
-            ch2[new] = ch2.pop(old)
-        for term in ("概念00号要点", "概念01号要点"):  # 2 notes move from chapter 3 to chapter 1
-            ch1[term] = ch3.pop(term)
-        ch2 = dict(reversed(list(ch2.items())))  # reorder a file
-        for n in range(3):  # 3 new notes
-            ch3[f"新增{n}号概念"] = f"新加的定义 {n}。"
-        for term in ("术语06号概念", "术语07号概念"):  # 2 deleted
-            del ch1[term]
+        ch1, ch2, ch3 = scenario_v2()
         write_project(root, ch1, ch2, ch3)
 
         plan = build(root, "notes", tmp_path / "v2.apkg", plan_only=True, now=T0 + 100).plan
@@ -212,22 +218,22 @@ def test_install_prunes_moves_and_keeps_history(tmp_path: Path) -> None:
     before = {cid: history(col, cid) for cid in reviewed}
     col.close()
 
-    ch1, ch3 = dict(CH1), dict(CH3)
-    ch1["概念00号要点"] = ch3.pop("概念00号要点")
-    del ch1["术语07号概念"]
-    write_project(root, ch1, CH2, ch3)
+    ch1, ch2, ch3 = scenario_v2()
+    write_project(root, ch1, ch2, ch3)
     _summary, result = install(root, "notes", path, output=tmp_path / "v2.apkg", prune=True, now=T0 + 10)
-    assert result is not None and result.pruned == 1 and result.moved_cards == 1
+    assert result is not None and result.pruned == 2 and result.moved_cards == 2
+    assert (result.new, result.updated) == (3, 7)
+    v2_keys = sorted(f"concept:{term}" for chapter in scenario_v2() for term in chapter)
     col = Collection(str(path))
     try:
         keys = sorted(col.get_note(n)["Key"] for n in col.find_notes(""))
-        assert len(keys) == 21 and "concept:术语07号概念" not in keys
+        assert keys == v2_keys  # exactly the notes of v2
         moved = note_for(col, "概念00号要点")
         assert col.decks.name(moved.cards()[0].did) == "测试::01 一"
         for cid, state in before.items():
             if col.db.scalar("select count() from cards where id = ?", cid):
                 assert history(col, cid) == state
-        assert col.db.scalar("select count() from revlog") == 10  # pruned note was not among the reviewed
+        assert col.db.scalar("select count() from revlog") == 10  # Anki keeps the log even of deleted cards
     finally:
         col.close()
 
