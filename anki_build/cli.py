@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .commands.build import BuildSummary
     from .identity import Plan
 
-KINDS = ("concept", "formula", "qa", "cloze")
+KINDS = ("concept", "formula", "qa", "cloze", "derivation")
 
 
 def _width(text: str) -> int:
@@ -62,10 +62,10 @@ def _print_diagnostics(summary: BuildSummary) -> None:
 
 def _print_table(summary: BuildSummary) -> None:
     width = max([_width(name) for name in summary.by_chapter] + [7])
-    click.echo(f"  {_pad('chapter', width)}  " + "  ".join(f"{k:>7}" for k in KINDS))
+    click.echo(f"  {_pad('chapter', width)}  " + "  ".join(f"{k:>{len(k)}}" for k in KINDS))
     for name, counts in summary.by_chapter.items():
-        click.echo(f"  {_pad(name, width)}  " + "  ".join(f"{counts.get(k, 0):>7}" for k in KINDS))
-    click.echo(f"  {_pad('total', width)}  " + "  ".join(f"{summary.by_kind.get(k, 0):>7}" for k in KINDS))
+        click.echo(f"  {_pad(name, width)}  " + "  ".join(f"{counts.get(k, 0):>{len(k)}}" for k in KINDS))
+    click.echo(f"  {_pad('total', width)}  " + "  ".join(f"{summary.by_kind.get(k, 0):>{len(k)}}" for k in KINDS))
 
 
 def _print_plan_counts(plan: Plan) -> None:
@@ -171,6 +171,44 @@ def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: 
                 if summary.plan.removed or summary.plan.moved:
                     click.echo("  (run `anki-build build --plan` before a build to list them)")
     _finish(summary, as_json)
+
+
+@main.command()
+@notes_dir_argument
+@json_option
+def check(notes_dir: Path | None, as_json: bool) -> None:
+    """Check every derivation in NOTES_DIR with sympy, step by step.
+
+    A derivation is a display block right after a `<!-- check: … -->` comment (see the README).
+    Prints each row with its file:line and verdict (proved, plausible, refuted with a
+    counterexample, unsupported, timeout). Exit 1 if any step is refuted.
+    """
+    from .commands.check import check as run_check
+
+    root, display = _notes_dir(notes_dir)
+    summary = run_check(root, display)
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        sys.exit(summary.exit_code)
+    marks = {"proved": "✓", "plausible": "~", "refuted": "✗", "unsupported": "?", "timeout": "⏱", "skipped": "-"}
+    for block in summary.blocks:
+        click.echo(
+            f"{block.path}:{block.line}: derivation: {block.verdict}" + (f" ({block.error})" if block.error else "")
+        )
+        for row in block.rows:
+            point = ", ".join(f"{k} = {v}" for k, v in row.counterexample.items())
+            note = f" — {row.detail}" if row.detail else ""
+            note += f" at {point}" if point else ""
+            note += f" (depends on the refuted step at line {row.depends_on_refuted})" if row.depends_on_refuted else ""
+            click.echo(
+                f"  {block.path}:{row.line}: {marks.get(row.verdict, '?')} {row.verdict}: {_short(row.text, 70)}{note}"
+            )
+    for diagnostic in summary.diagnostics:
+        if not diagnostic.code.startswith(("step-", "derivation-")):
+            click.echo(diagnostic.format(), err=True)
+    counts = summary.counts()
+    click.echo(f"{len(summary.blocks)} derivation(s): " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    sys.exit(summary.exit_code)
 
 
 @main.command()

@@ -14,7 +14,7 @@ from pathlib import Path
 from .diagnostics import Report
 
 CONFIG_NAME = "anki-build.toml"
-KINDS = ("concept", "formula", "qa", "cloze")
+KINDS = ("concept", "formula", "qa", "cloze", "derivation")
 LANGUAGES = ("zh", "en")
 
 

@@ -18,6 +18,21 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def derivation_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests never read or write the user's derivation cache."""
+    import os
+
+    folder = tmp_path_factory.mktemp("derivation-cache")
+    previous = os.environ.get("ANKI_BUILD_CACHE_DIR")
+    os.environ["ANKI_BUILD_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("ANKI_BUILD_CACHE_DIR", None)
+    else:
+        os.environ["ANKI_BUILD_CACHE_DIR"] = previous
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, content in files.items():
         path = root / rel

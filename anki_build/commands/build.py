@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import CONFIG_NAME, load_config
+from ..derive import check_project
 from ..diagnostics import Diagnostic, Report, Severity
 from ..identity import LOCK_NAME, Lock, Plan, identify, load_lock, write_lock
 from ..notetypes import note_types
@@ -105,6 +106,7 @@ def build(
     strict: bool = False,
     plan_only: bool = False,
     now: int | None = None,
+    check: bool = True,
 ) -> BuildSummary:
     """parse → render → identify → package. With `plan_only`, stop before anything is written."""
     report = Report()
@@ -115,7 +117,8 @@ def build(
         return summary
     out = output or default_output(root, config.deck)
     project = parse_project(root, display_root, config, report, skip={out.resolve().parent} if output is None else None)
-    deck = render_project(project, report)
+    checks = check_project(project, report) if check else {}
+    deck = render_project(project, report, checks)
     lock_path = root / LOCK_NAME
     lock_shown = f"{display_root.rstrip('/')}/{LOCK_NAME}"
     plan, new_lock = identify(deck, load_lock(lock_path, lock_shown, report), now or int(time.time()), note_types())

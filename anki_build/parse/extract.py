@@ -29,6 +29,7 @@ _DEFINITION_LINE = re.compile(r"^(?P<term>[^:：{}\n]{1,80}?)\s+::\s+(?=\S)")
 _STRAY_DOLLAR = re.compile(r"(?<![\\\d])\$(?=[^\s\d$])")
 _ID_COMMENT = re.compile(r"<!--\s*id:\s*([\w.-]+)\s*-->")
 _ID_ATTR = re.compile(r"\s*\{#([^\W_][\w.-]*)\}")
+_CHECK = re.compile(r"^\s*<!--\s*check\b", re.IGNORECASE)
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
 
@@ -36,7 +37,7 @@ _CARDS = re.compile(r"<!--\s*cards\s*-->")
 def normalise_key(text: str) -> str:
     """Case, width, punctuation and spacing do not change a note's identity."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(re.findall(r"[^\W_]+", text))
+    return " ".join(re.findall(r"[^\W_]+|[<>=+\-*/^|≤≥≠]", text))
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Context:
     sections: dict[int, Fragment] = field(default_factory=dict)
     formula_labels: dict[str, int] = field(default_factory=dict)
     pending_id: str | None = None  # from `{#id}` or `<!-- id: … -->`, for the next note
+    pending_check: str = ""  # a `<!-- check: … -->` comment waiting for its display block
     skipping: bool = False
     notes: list[Note] = field(default_factory=list)
 
@@ -289,8 +291,9 @@ class Extractor:
                 "paragraph": self.paragraph,
                 "dl": self.definition_list,
             }.get(node.type)
+            check, self.ctx.pending_check = self.ctx.pending_check, ""
             if node.type == "math_block":
-                i = self.formula(nodes, i, label)
+                i = self.formula(nodes, i, label, check)
                 continue
             if node.type in ("bullet_list", "ordered_list"):
                 for item in node.children:
@@ -323,6 +326,8 @@ class Extractor:
         explicit = _ID_COMMENT.search(text)
         if explicit:
             self.ctx.pending_id = explicit[1]
+        if _CHECK.match(text):
+            self.ctx.pending_check = text.strip()
         if _NO_CARDS.search(text):
             self.ctx.skipping = True
         if _CARDS.search(text):
@@ -480,7 +485,9 @@ class Extractor:
                 self.ctx.add_pair(NoteKind.CONCEPT, children, _blocks(child.children), self.ctx.location(term))
         return None
 
-    def formula(self, nodes: list[SyntaxTreeNode], i: int, label: tuple[list[Token], bool] | None) -> int:
+    def formula(
+        self, nodes: list[SyntaxTreeNode], i: int, label: tuple[list[Token], bool] | None, check: str = ""
+    ) -> int:
         start = i
         end = i
         while end < len(nodes) and nodes[end].type == "math_block":
@@ -505,6 +512,21 @@ class Extractor:
         text = Fragment(label_tokens, True).plain()
         for node in nodes[start:end]:
             if not node.content.strip():
+                continue
+            if check:  # a checkable derivation: the comment applies to this block only
+                where = self.ctx.location(node)
+                self.ctx.add(
+                    NoteKind.DERIVATION,
+                    text,
+                    _inline_fragment(label_tokens),
+                    Fragment(node.to_tokens(), inline=False),
+                    where,
+                    extra,
+                )
+                if self.ctx.notes and self.ctx.notes[-1].kind is NoteKind.DERIVATION:
+                    self.ctx.notes[-1].check = check
+                    self.ctx.notes[-1].check_line = where.line + (1 if node.content.startswith("\n") else 0)
+                check = ""
                 continue
             counts = self.ctx.formula_labels
             counts[text] = counts.get(text, 0) + 1  # several formulas under one label: numbered in order

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from ..config import Config
+from ..derive.results import BlockResult
+from ..derive.syntax import split_rows
 from ..diagnostics import Report
 from ..structure import Fragment, Note, NoteKind, Project
 from .html import Media, render_tokens
 from .templates import field_templates
+from .tex import math_html
 
 __all__ = ["RenderedDeck", "RenderedNote", "render_project"]
 
@@ -53,7 +56,19 @@ def _fragment(fragment: Fragment | None, media: Media, *, cloze: bool = False) -
     return Markup(render_tokens(fragment.tokens, inline=fragment.inline, media=media, cloze=cloze))
 
 
-def render_note(note: Note, config: Config, media: Media, rel_source: str) -> RenderedNote:
+def _derivation_values(note: Note, check: BlockResult | None) -> dict[str, object]:
+    """Starting expression and verdicts for the derivation template (and its tag)."""
+    rows = split_rows(next((t.content for t in note.back.tokens if t.type == "math_block"), ""), 0)
+    first = next((r for r in rows if r.kind == "start"), None)
+    start = Markup(math_html(first.lhs, True)) if first else ""
+    if check is None:
+        return {"start": start, "verdict": "", "rows": []}
+    return {"start": start, "verdict": check.verdict, "rows": check.rows}
+
+
+def render_note(
+    note: Note, config: Config, media: Media, rel_source: str, check: BlockResult | None = None
+) -> RenderedNote:
     templates = field_templates()
     cloze = note.kind is NoteKind.CLOZE
     values = {
@@ -67,6 +82,11 @@ def render_note(note: Note, config: Config, media: Media, rel_source: str) -> Re
     module = templates[note.kind.value]
     context = str(templates["context"].context(values)).strip()
     extra = str(_fragment(note.extra, media))
+    derivation_tag: list[str] = []
+    if note.kind is NoteKind.DERIVATION:
+        values.update(_derivation_values(note, check), where=Markup(extra))
+        extra = str(module.extra(values)).strip()
+        derivation_tag = [f"derivation::{values['verdict'] or 'unchecked'}"]
     common = {"Key": note.key, "Extra": extra, "Context": context, "Source": rel_source, "Kind": note.kind.value}
     if cloze:
         fields = {"Text": str(module.back(values)).strip(), **common}
@@ -74,7 +94,7 @@ def render_note(note: Note, config: Config, media: Media, rel_source: str) -> Re
         fields = {"Front": str(module.front(values)).strip(), "Back": str(module.back(values)).strip(), **common}
     subdeck = note.deck or note.chapter.label
     deck = "::".join([deck_component(config.deck)] + [deck_component(p) for p in subdeck.split("::")])
-    tags = [chapter_tag(note.chapter.label), *config.tags, *note.tags]
+    tags = [chapter_tag(note.chapter.label), *derivation_tag, *config.tags, *note.tags]
     return RenderedNote(
         key=note.key,
         kind=note.kind,
@@ -86,13 +106,13 @@ def render_note(note: Note, config: Config, media: Media, rel_source: str) -> Re
     )
 
 
-def render_project(project: Project, report: Report) -> RenderedDeck:
+def render_project(project: Project, report: Report, checks: dict[str, BlockResult] | None = None) -> RenderedDeck:
     deck = RenderedDeck(name=deck_component(project.config.deck), namespace=project.config.guid_namespace)
     prefix = project.display_root.rstrip("/") + "/"
     for note in project.notes:
         rel = note.location.path.removeprefix(prefix) if prefix != "./" else note.location.path
         source = f"{rel}:{note.location.line}"
-        rendered = render_note(note, project.config, deck.media, source)
+        rendered = render_note(note, project.config, deck.media, source, (checks or {}).get(note.key))
         if note.kind is NoteKind.CLOZE and "{{c" not in rendered.fields["Text"]:
             where = note.location
             report.warning(

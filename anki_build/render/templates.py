@@ -25,5 +25,5 @@ def field_templates() -> dict[str, Any]:
     env = Environment(
         loader=_CardsLoader(), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
-    names = ("concept", "formula", "qa", "cloze", "context")
+    names = ("concept", "formula", "qa", "cloze", "derivation", "context")
     return {name: env.get_template(f"{name}.html.j2").module for name in names}

@@ -20,6 +20,7 @@ class NoteKind(StrEnum):
     FORMULA = "formula"
     QA = "qa"
     CLOZE = "cloze"
+    DERIVATION = "derivation"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class Note:
     explicit_id: str | None = None
     deck: str | None = None  # front matter `deck:` puts a file's notes in another subdeck
     sentence_label: bool = False  # formula labelled by a whole sentence rather than a term
+    check: str = ""  # a derivation's `<!-- check: … -->` comment
+    check_line: int = 0  # the line its TeX starts on
 
     @property
     def section_text(self) -> str:

@@ -1,0 +1,259 @@
+"""One side of a row → a sympy expression, faithfully or not at all.
+
+sympy's ANTLR LaTeX parser (strict mode) behind a normaliser and a whitelist guard: notation
+that cannot be read faithfully (transposes, expectations, argmin, norms of vectors, unknown
+commands, undeclared decorated symbols…) raises :class:`Unsupported` with the reason; it is
+never parsed into something else. Note text is never given to eval, sympify or parse_expr.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.parsing.latex import parse_latex
+from sympy.parsing.latex.errors import LaTeXParsingError
+
+GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Omega",
+]
+_BASE = r"(?:[A-Za-z]|" + "|".join(GREEK) + r")"
+_NAME = re.compile(rf"^{_BASE}(?:hat|bar|tilde|dot|star|cal)?(?:_\{{[A-Za-z0-9 +\-]+\}})?$")
+DEFAULT_FUNCTIONS = {"f", "g", "h", "sigma", "phi", "psi", "ell", "L", "J"}
+_REFUSE = [
+    (re.compile(r"\^\s*\{?\s*(?:\\top|T|\\intercal)\b"), "transposes (matrix algebra) are not checked"),
+    (re.compile(r"\\mathbb\{E\}|\\operatorname\{E\}|\\E\b|\bE\s*\["), "expectations are not checked"),
+    (re.compile(r"\\arg|\\operatorname\*?\{arg"), "argmin/argmax are not checked"),
+    (re.compile(r"\\lVert|\\rVert|\\Vert|\\\|"), "norms of vectors are not checked (write |x| for a scalar)"),
+    (re.compile(r"\\nabla"), "gradients of vectors are not checked (write \\frac{d}{dw} for a scalar)"),
+    (re.compile(r"\\partial\^"), "higher partial derivatives are not checked"),
+    (re.compile(r"\\(?:leftarrow|gets|sim|mid|prod|int|oint|lim|inf|sup|det|mathbb)(?![A-Za-z])"), None),
+    (re.compile(r"\\sum(?!_\{)"), "sums need explicit limits \\sum_{k=1}^{3}"),
+    (re.compile(r"\\(?:boldsymbol|mathbf|bm|vec)\{"), "vectors are not checked (derivations are read as scalars)"),
+]
+_DROP = re.compile(
+    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg|displaystyle|"
+    r"quad|qquad)(?![A-Za-z])|\\[,;:! ]"
+)
+_DECORATION = re.compile(r"\\(hat|bar|overline|tilde|widetilde|dot|mathcal)\{\\?([A-Za-z]+)\}")
+_STAR = re.compile(r"(\\?[A-Za-z]+)\s*\^\s*(?:\{\s*(?:\*|\\ast|\\star)\s*\}|\*|\\ast|\\star)")
+_OPERATOR = re.compile(r"\\(?:operatorname|mathrm|text)\{(\w+)\}")
+_OPERATOR_NAMES = {"sign": "sign", "sgn": "sign", "ReLU": "relu", "relu": "relu", "softplus": "softplus"}
+_FRAC_SHORT = re.compile(r"\\([dt]?frac)\s*(\\[A-Za-z]+|\w)\s*(\\[A-Za-z]+|\w)")
+
+
+class Unsupported(Exception):
+    """Notation this checker cannot read faithfully; the message says why."""
+
+
+@dataclass
+class Domain:
+    """What the directive says about one symbol."""
+
+    assumptions: dict[str, bool] = field(default_factory=lambda: {"real": True})
+    interval: tuple[Fraction, Fraction] | None = None
+
+
+def normalise(tex: str) -> str:
+    text = tex.strip()
+    for pattern, reason in _REFUSE:
+        match = pattern.search(text)
+        if match:
+            raise Unsupported(reason or f"'{match[0]}' is not checked")
+    text = re.sub(r"\\[dt]frac", r"\\frac", text)
+    text = _FRAC_SHORT.sub(lambda m: rf"\frac{{{m[2]}}}{{{m[3]}}}", text)
+    text = _DROP.sub(" ", text)
+    text = re.sub(r"\\mathrm\{d\}|\\text\{d\}", "d", text)
+    text = re.sub(r"\\[lr]?vert|\\mid", "|", text)
+
+    def operator(match: re.Match[str]) -> str:
+        name = _OPERATOR_NAMES.get(match[1])
+        if name is None:
+            raise Unsupported(f"the operator '{match[1]}' is not known to the checker")
+        return "\\" + name
+
+    text = _OPERATOR.sub(operator, text)
+    text = _DECORATION.sub(
+        lambda m: "\\" + m[2] + {"overline": "bar", "widetilde": "tilde", "mathcal": "cal"}.get(m[1], m[1]), text
+    )
+    text = _STAR.sub(lambda m: "\\" + m[1].lstrip("\\") + "star", text)
+    text = re.sub(r"\^\s*\{\s*\((\w+)\)\s*\}", r"_{\1}", text)
+    text = re.sub(r"\\ln(?![A-Za-z])", r"\\log", text)
+    return text.strip().rstrip(".,;")
+
+
+@dataclass
+class Reader:
+    """Parses LaTeX sides with one block's declarations."""
+
+    declared: set[str] = field(default_factory=set)
+    functions: set[str] = field(default_factory=set)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    lets: dict[str, sp.Lambda] = field(default_factory=dict)
+    symbols: dict[str, sp.Symbol] = field(default_factory=dict)
+
+    def symbol(self, name: str) -> sp.Symbol:
+        if name not in self.symbols:
+            domain = self.domains.get(name, Domain())
+            self.symbols[name] = sp.Symbol(name, **domain.assumptions)
+        return self.symbols[name]
+
+    def raw(self, tex: str) -> sp.Expr:
+        """Parse after normalising; no assumptions applied yet."""
+        text = normalise(tex)
+        if not text:
+            raise Unsupported("empty side")
+        text, renames = _derivative_variables(text)
+        try:
+            expr = parse_latex(text, strict=True)
+        except LaTeXParsingError as exc:
+            raise Unsupported(f"cannot parse '{_short(tex)}' ({str(exc).splitlines()[0]})") from None
+        except Exception as exc:
+            raise Unsupported(f"cannot parse '{_short(tex)}' ({type(exc).__name__})") from None
+        if isinstance(expr, sp.Eq | sp.Rel) or not isinstance(expr, sp.Basic):
+            raise Unsupported("a side must be an expression, not a relation")
+        if renames:
+            expr = expr.xreplace({s: sp.Symbol(renames[str(s)]) for s in expr.atoms(sp.Symbol) if str(s) in renames})
+        return expr
+
+    def read(self, tex: str) -> sp.Expr:
+        return self.finish(self.raw(tex))
+
+    def finish(self, expr: sp.Basic) -> sp.Expr:
+        """Whitelist guard, then calls/constants/assumptions/definitions."""
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, sp.Derivative):
+                target, variables = node.expr, [v for v, _ in node.variable_count]
+                if not isinstance(target, AppliedUndef) and any(v not in target.free_symbols for v in variables):
+                    raise Unsupported(
+                        f"d/d{variables[0]} of '{target}', which does not depend on it: declare it as a function, "
+                        f"e.g. L(w)"
+                    )
+        mapping: dict[sp.Basic, sp.Basic] = {}
+        for sym in expr.atoms(sp.Symbol):  # bound ones too: a Derivative's variable must be the same symbol
+            name = str(sym)
+            if name == "e" and "e" not in self.declared:
+                mapping[sym] = sp.E
+            elif name == "pi" and "pi" not in self.declared:
+                mapping[sym] = sp.pi
+            elif _NAME.match(name) or name in self.declared:
+                mapping[sym] = self.symbol(name)
+            else:
+                raise Unsupported(f"'{name}' is not a symbol the checker knows (declare it in the check comment)")
+        expr = expr.xreplace(mapping)
+        expr = _expand_indexed_sums(expr)
+        replacements = {atom: self._call(atom) for atom in expr.atoms(AppliedUndef)}
+        expr = expr.xreplace(replacements) if replacements else expr
+        expr = expr.replace(
+            lambda e: isinstance(e, sp.log) and len(e.args) == 2 and e.args[1] == sp.E, lambda e: sp.log(e.args[0])
+        )
+        for name, definition in self.lets.items():
+            expr = expr.replace(sp.Function(name), definition)
+        return expr
+
+    def _call(self, call: AppliedUndef) -> sp.Basic:
+        name = call.func.__name__
+        args = list(call.args)
+        if name in ("max", "min"):
+            return (sp.Max if name == "max" else sp.Min)(*args)
+        if name == "sign" and len(args) == 1:
+            return sp.sign(args[0])
+        if name == "relu" and len(args) == 1:
+            return sp.Max(0, args[0])
+        if name == "softplus" and len(args) == 1:
+            return sp.log(1 + sp.exp(args[0]))
+        if name in ("abs",):
+            return sp.Abs(args[0])
+        if name in self.functions or name in DEFAULT_FUNCTIONS or name in self.lets:
+            return sp.Function(name)(*args)
+        if _NAME.match(name) and len(args) == 1:
+            return self.symbol(name) * args[0]  # `p(1-p)` is a product unless p is declared a function
+        raise Unsupported(f"'{name}(…)' is not a known function (declare it: functions {name})")
+
+
+_DIFF = re.compile(r"\\frac\{\s*(?:d|\\partial)\s*\}\{\s*(?:d|\\partial)\s*(\\?[A-Za-z]+(?:_\{[A-Za-z0-9]+\})?)\s*\}")
+_PLACEHOLDERS = "QXYZqjkv"
+
+
+def _derivative_variables(text: str) -> tuple[str, dict[str, str]]:
+    """ANTLR reads `\\frac{d}{dx}` only for one plain letter: stand in a spare letter for `z_1`, `\\lambda`…"""
+    text = re.sub(r"_([A-Za-z0-9])", r"_{\1}", text)
+    renames: dict[str, str] = {}
+    for match in list(_DIFF.finditer(text)):
+        variable = match[1]
+        if re.fullmatch(r"[A-Za-z]", variable):
+            text = text.replace(match[0], rf"\frac{{d}}{{d{variable}}}", 1)
+            continue
+        spare = next((c for c in _PLACEHOLDERS if not re.search(rf"(?<![A-Za-z\\]){c}(?![A-Za-z])", text)), None)
+        if spare is None:
+            raise Unsupported("too many derivative variables in one side")
+        original = str(parse_latex(variable, strict=True))
+        text = text.replace(match[0], rf"\frac{{d}}{{d{spare}}}", 1)
+        text = re.sub(re.escape(variable) + r"(?![A-Za-z])", spare, text)
+        renames[spare] = original
+    return text, renames
+
+
+def _expand_indexed_sums(expr: sp.Basic) -> sp.Basic:
+    """`\\sum_{k=1}^{3} y_k` means y_1 + y_2 + y_3: write the terms out (sympy would keep `y_k` one symbol)."""
+
+    def expand(node: sp.Sum) -> sp.Basic:
+        body = node.function
+        for index, low, high in reversed(node.limits):
+            if not (low.is_Integer and high.is_Integer) or high - low > 50:
+                raise Unsupported("sums are only checked with small numeric limits, e.g. \\sum_{k=1}^{3}")
+            name = str(index)
+            terms = []
+            for value in range(int(low), int(high) + 1):
+                swap = {index: sp.Integer(value)}
+                for sym in body.atoms(sp.Symbol):
+                    renamed = re.sub(rf"_\{{{re.escape(name)}\}}$", f"_{{{value}}}", str(sym))
+                    if renamed != str(sym):
+                        swap[sym] = sp.Symbol(renamed, **sym.assumptions0)
+                terms.append(body.xreplace(swap))
+            body = sp.Add(*terms)
+        return body
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), expand)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 50 else text[:47] + "..."

@@ -1,0 +1,353 @@
+"""Deciding each row of a derivation: proved, plausible, refuted, unsupported or timeout.
+
+Staged, cheapest first (measured in the research notes): exact canonical forms, then
+`simplify` under a time budget (with a Piecewise rewrite for |x|, max, sign), then exact
+rational sample points evaluated at 50 digits. Numeric agreement alone is only *plausible*;
+a sample point where the sides differ is a *refutation* and is reported.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+
+import sympy as sp
+
+from .latex import Domain, Reader, Unsupported
+from .results import PLAUSIBLE, PROVED, REFUTED, SKIPPED, TIMEOUT, UNSUPPORTED, BlockResult, RowResult
+from .syntax import Block, Directive
+
+SAMPLES = 12
+_RELATION = re.compile(r"^(.+?)\s*(>|<|\\ge|\\geq|\\le|\\leq|\\in)\s*(.+)$")
+_WORDS = {
+    "real": {"real": True},
+    "positive": {"positive": True},
+    "negative": {"negative": True},
+    "nonnegative": {"nonnegative": True},
+    "integer": {"integer": True},
+    "natural": {"integer": True, "positive": True},
+}
+
+
+class StepTimeout(Exception):
+    pass
+
+
+@contextmanager
+def budget(seconds: float) -> Iterator[None]:
+    """SIGALRM-based limit for pure-Python sympy work (the worker runs it in its main thread)."""
+    if seconds <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise StepTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# -- directive → reader ---------------------------------------------------------------------------
+def _names(reader: Reader, text: str) -> list[str]:
+    names = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        expr = reader.raw(part)
+        if not isinstance(expr, sp.Symbol):
+            raise Unsupported(f"'{part}' in the check comment is not a symbol")
+        names.append(str(expr))
+    return names
+
+
+def _interval(text: str) -> tuple[Fraction, Fraction, bool, bool] | None:
+    match = re.match(r"^\s*([(\[])\s*(-?[\d./]+)\s*,\s*(-?[\d./]+)\s*([)\]])\s*$", text)
+    if not match:
+        return None
+    return Fraction(match[2]), Fraction(match[3]), match[1] == "(", match[4] == ")"
+
+
+def configure(directive: Directive) -> tuple[Reader, dict[str, sp.Expr], list[str]]:
+    """A reader for the block, the case substitutions (slack variables) and the `where` clauses."""
+    reader = Reader()
+    reader.functions.update(_names_plain(directive.functions))
+    slack: list[tuple[str, str, str]] = []
+    for clause in directive.clauses:
+        words = clause.split()
+        if words and words[-1] in _WORDS:
+            for name in _names(reader, clause[: clause.rfind(words[-1])]):
+                reader.declared.add(name)
+                reader.domains.setdefault(name, Domain()).assumptions.update(_WORDS[words[-1]])
+            continue
+        match = _RELATION.match(clause)
+        if not match:
+            raise Unsupported(f"cannot read the check clause '{clause}'")
+        left, op, right = match[1].strip(), match[2], match[3].strip()
+        if op == "\\in":
+            names = _names(reader, left)
+            interval = _interval(right)
+            if right.replace(" ", "") in ("\\mathbb{N}", "\\mathbb{Z}^+"):
+                for name in names:
+                    reader.domains.setdefault(name, Domain()).assumptions.update(integer=True, positive=True)
+            elif right.replace(" ", "") == "\\mathbb{R}":
+                pass
+            elif interval:
+                low, high, _, _ = interval
+                for name in names:
+                    domain = reader.domains.setdefault(name, Domain())
+                    domain.interval = (low, high)
+                    if low >= 0:
+                        domain.assumptions.update(positive=True) if low > 0 or interval[2] else None
+            else:
+                raise Unsupported(f"cannot read the set in '{clause}'")
+            reader.declared.update(names)
+            continue
+        if right.strip() == "0" and len(_safe_names(reader, left)) >= 1 and _is_symbol_list(reader, left):
+            kind = {
+                ">": "positive",
+                "<": "negative",
+                "\\ge": "nonnegative",
+                "\\geq": "nonnegative",
+                "\\le": "nonpositive",
+                "\\leq": "nonpositive",
+            }[op]
+            for name in _names(reader, left):
+                reader.declared.add(name)
+                reader.domains.setdefault(name, Domain()).assumptions.update({kind: True})
+            continue
+        slack.append((left, op, right))
+    substitutions: dict[str, sp.Expr] = {}
+    for definition in directive.lets:
+        _let(reader, definition)
+    for left, op, right in slack:
+        _case(reader, left, op, right, substitutions)
+    return reader, substitutions, list(directive.wheres)
+
+
+def _names_plain(names: tuple[str, ...]) -> list[str]:
+    return [n.strip().lstrip("\\") for n in names]
+
+
+def _safe_names(reader: Reader, text: str) -> list[str]:
+    try:
+        return _names(reader, text)
+    except Unsupported:
+        return []
+
+
+def _is_symbol_list(reader: Reader, text: str) -> bool:
+    return bool(_safe_names(reader, text))
+
+
+def _let(reader: Reader, definition: str) -> None:
+    left, _, right = definition.partition("=")
+    head = re.match(r"^\s*\\?([A-Za-z]+)\s*\(([^()]*)\)\s*$", left)
+    if not head or not right.strip():
+        raise Unsupported(f"cannot read the definition 'let {definition}' (write let f(x) = …)")
+    name = head[1]
+    reader.functions.add(name)
+    params = [reader.symbol(p) for p in _names(reader, head[2])]
+    reader.lets[name] = sp.Lambda(tuple(params), reader.read(right))
+
+
+def _case(reader: Reader, left: str, op: str, right: str, substitutions: dict[str, sp.Expr]) -> None:
+    """`a > \\lambda`: read the case as a = λ + t with t > 0 (a slack variable), and so on."""
+    lhs, rhs = reader.read(left), reader.read(right)
+    strict = op in (">", "<")
+    if isinstance(lhs, sp.Symbol):
+        target, other, above = lhs, rhs, op in (">", "\\ge", "\\geq")
+    elif isinstance(rhs, sp.Symbol):
+        target, other, above = rhs, lhs, op in ("<", "\\le", "\\leq")
+    else:
+        raise Unsupported(f"the case '{left} {op} {right}' needs a lone symbol on one side")
+    slack = sp.Symbol(f"t_{{{target}}}", positive=True) if strict else sp.Symbol(f"u_{{{target}}}", nonnegative=True)
+    substitutions[str(target)] = other + slack if above else other - slack
+
+
+# -- one row --------------------------------------------------------------------------------------
+def _prepare(expr: sp.Expr, substitutions: dict[str, sp.Expr], wheres: list[tuple[sp.Symbol, sp.Expr]]) -> sp.Expr:
+    for sym, value in wheres:
+        expr = expr.subs(sym, value)
+    if substitutions:
+        expr = expr.subs({s: substitutions[str(s)] for s in expr.free_symbols if str(s) in substitutions})
+    return expr
+
+
+def _zero_symbolic(d: sp.Expr) -> bool:
+    for transform in (lambda e: e, sp.expand, sp.cancel, sp.together):
+        if transform(d) == 0:
+            return True
+    if sp.simplify(d) == 0:
+        return True
+    if d.has(sp.Abs, sp.Max, sp.Min, sp.sign, sp.Piecewise):
+        return bool(sp.simplify(sp.piecewise_fold(d.rewrite(sp.Piecewise))) == 0)
+    return False
+
+
+def _sample(symbol: sp.Symbol, domain: Domain | None, rng: random.Random) -> sp.Rational:
+    if domain and domain.interval:
+        low, high = domain.interval
+        value = low + (high - low) * Fraction(rng.randint(1, 99), 100)
+    elif symbol.is_positive or symbol.is_nonnegative:
+        value = Fraction(rng.randint(10, 300), 100)
+    elif symbol.is_negative or symbol.is_nonpositive:
+        value = -Fraction(rng.randint(10, 300), 100)
+    else:
+        value = Fraction(rng.randint(-300, 300), 100)
+    if symbol.is_integer:
+        value = Fraction(max(1, round(abs(value))))
+    return sp.Rational(value.numerator, value.denominator)
+
+
+def _numeric(d: sp.Expr, reader: Reader, seed: int) -> tuple[str, dict[str, str]]:
+    rng = random.Random(seed)
+    symbols = sorted(d.free_symbols, key=str)
+    good = 0
+    for _ in range(SAMPLES * 3):
+        point = {s: _sample(s, reader.domains.get(str(s)), rng) for s in symbols}
+        try:
+            value = d.subs(point).evalf(50)
+        except (ZeroDivisionError, TypeError, ValueError):
+            continue
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_number:
+            continue
+        scale = 1 + max((abs(sp.N(v, 30)) for v in point.values()), default=0)
+        if abs(value) > sp.Float("1e-30") * scale:
+            again = d.subs(point).evalf(100)
+            if abs(again) > sp.Float("1e-60") * scale:
+                return REFUTED, {str(k): str(v) for k, v in point.items()}
+        good += 1
+        if good >= SAMPLES:
+            break
+    return (PLAUSIBLE if good >= SAMPLES // 2 else UNSUPPORTED), {}
+
+
+def check_equal(a: sp.Expr, b: sp.Expr, reader: Reader, seed: int, limit: float) -> tuple[str, str, dict[str, str]]:
+    """Symbolic first, then sample points; each stage gets `limit` seconds."""
+    d: sp.Expr = sp.Add(a, -b)
+    symbolic_timed_out = False
+    try:
+        with budget(limit):
+            d = d.doit()
+            if _zero_symbolic(d):
+                return PROVED, "sympy shows both sides are equal", {}
+    except StepTimeout:
+        symbolic_timed_out = True
+    try:
+        with budget(limit):
+            verdict, point = _numeric(d, reader, seed)
+    except StepTimeout:
+        return TIMEOUT, f"sympy needed more than {limit:g} s", {}
+    if verdict == REFUTED:
+        return REFUTED, "the two sides differ", point
+    if verdict == PLAUSIBLE:
+        why = "simplification timed out" if symbolic_timed_out else "sympy could not prove it"
+        return PLAUSIBLE, f"equal at every sample point, but {why}", {}
+    return UNSUPPORTED, "could not evaluate the step at any sample point", {}
+
+
+def _base_symbol(expr: sp.Expr, equation: sp.Expr) -> sp.Symbol | None:
+    """`w^*` (wstar) names the solution for w: the unknown is w if the equation has it."""
+    if not isinstance(expr, sp.Symbol):
+        return None
+    name = str(expr)
+    for suffix in ("star", "hat", "bar", "tilde"):
+        if name.endswith(suffix) or re.search(rf"{suffix}(_\{{.*\}})?$", name):
+            base = re.sub(rf"{suffix}(?=(_\{{.*\}})?$)", "", name)
+            for sym in equation.free_symbols:
+                if str(sym) == base:
+                    return sym
+    return expr if expr in equation.free_symbols else None
+
+
+def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
+    result = BlockResult(path=block.path, line=block.line, rows=[])
+    try:
+        reader, substitutions, where_texts = configure(block.directive)
+        wheres = []
+        for text in where_texts:
+            left, _, right = text.partition("=")
+            target = reader.read(left)
+            if not isinstance(target, sp.Symbol):
+                raise Unsupported(f"'where {text}' must set a symbol")
+            wheres.append((target, reader.read(right)))
+    except Unsupported as exc:
+        result.error = f"check comment: {exc}"
+        return result
+    chain_lhs: sp.Expr | None = None
+    previous_rhs: sp.Expr | None = None
+    first_derivative = False
+    refuted_line: int | None = None
+    for index, row in enumerate(block.rows):
+        started = time.perf_counter()
+        out = RowResult(line=row.line, text=row.text, verdict=SKIPPED, detail=row.reason)
+        result.rows.append(out)
+        if row.kind == "skip":
+            continue
+        try:
+            rhs = _prepare(reader.read(row.rhs), substitutions, wheres)
+            if row.kind == "start" and row.lhs.strip() == "0":
+                # `0 = g(x)`: a condition to solve (e.g. a subgradient condition), not a claim
+                chain_lhs, previous_rhs, first_derivative = sp.Integer(0), rhs, False
+                out.detail = "a condition to solve, not a claim; the rows below are checked against it"
+                continue
+            if row.kind == "start":
+                raw_lhs = reader.read(row.lhs)
+                first_derivative = isinstance(raw_lhs, sp.Derivative)
+                chain_lhs = _prepare(raw_lhs, substitutions, wheres)
+                left = chain_lhs
+            elif row.kind == "continue":
+                if previous_rhs is None:
+                    raise Unsupported("'&= …' continues a chain, but no chain started above")
+                left = previous_rhs
+            else:  # implies: `\Rightarrow v = e` must satisfy the equation above
+                if previous_rhs is None or chain_lhs is None:
+                    raise Unsupported("'\\Rightarrow' needs an equation above it")
+                target = reader.read(row.lhs)
+                equation = previous_rhs if first_derivative else sp.Add(chain_lhs, -previous_rhs)
+                unknown = _base_symbol(target, equation)
+                if unknown is None:
+                    raise Unsupported(f"'{row.lhs}' does not name an unknown of the equation above")
+                residual = equation.subs(unknown, rhs)
+                out.verdict, out.detail, out.counterexample = check_equal(
+                    residual, sp.Integer(0), reader, index, step_limit
+                )
+                if out.verdict == PROVED:
+                    out.detail = f"{_tex(target)} = {_tex(rhs)} satisfies the equation above"
+                    if first_derivative:
+                        out.detail += " (the first-order condition)"
+                if out.verdict == REFUTED and refuted_line is None:
+                    refuted_line = row.line
+                elif refuted_line is not None:
+                    out.depends_on_refuted = refuted_line
+                out.seconds = round(time.perf_counter() - started, 4)
+                continue
+            out.verdict, out.detail, out.counterexample = check_equal(left, rhs, reader, index, step_limit)
+            previous_rhs = rhs
+        except Unsupported as exc:
+            out.verdict, out.detail = UNSUPPORTED, str(exc)
+            if row.kind != "implies":
+                previous_rhs = None
+        except StepTimeout:
+            out.verdict, out.detail = TIMEOUT, f"sympy needed more than {step_limit:g} s"
+        if out.verdict == REFUTED and refuted_line is None:
+            refuted_line = row.line
+        elif refuted_line is not None and out.verdict != SKIPPED:
+            out.depends_on_refuted = refuted_line
+        out.seconds = round(time.perf_counter() - started, 4)
+    return result
+
+
+def _tex(expr: sp.Expr) -> str:
+    return str(expr)

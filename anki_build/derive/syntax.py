@@ -1,0 +1,154 @@
+"""Checkable derivations as written in markdown: a `<!-- check: … -->` comment, then a display block.
+
+```
+<!-- check: w, a real; \\lambda > 0 -->
+$$
+\\begin{aligned}
+\\frac{d}{dw}\\left(\\frac{1}{2}(w-a)^2 + \\frac{\\lambda}{2} w^2\\right) &= w - a + \\lambda w \\\\
+&= (1+\\lambda) w - a \\\\
+\\Rightarrow w^{\\ast} &= \\frac{a}{1+\\lambda}
+\\end{aligned}
+$$
+```
+
+Clauses (`;`-separated): symbol domains (`w, a real`, `\\lambda > 0`, `x \\ge 0`, `p \\in (0, 1)`,
+`n integer`), relations that restrict a case (`a > \\lambda`, `|a| \\le \\lambda`), `let f(x) = …`,
+`where y_3 = 1 - y_1 - y_2`, `functions f, g`, and `nocheck`. No sympy here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+CHECK_COMMENT = re.compile(r"^\s*<!--\s*check\s*:?(.*?)-->\s*$", re.DOTALL | re.IGNORECASE)
+_ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|split|gathered|eqnarray\*?)\}")
+_IMPLIES = re.compile(r"^\s*(?:\\Rightarrow|\\implies|\\therefore|\\Longrightarrow|\\to)\s*(?:\\q?quad\s*)?")
+_NOCHECK_TAG = re.compile(r"\\tag\*?\{\s*nocheck\s*\}")
+_TAG = re.compile(r"\\tag\*?\{[^{}]*\}")
+_TEXT = re.compile(r"\\(?:text|mbox)\{[^{}]*\}")
+_OTHER_RELATION = re.compile(r"\\(?:approx|le|leq|ge|geq|ne|neq|propto|sim|in)(?![A-Za-z])|(?<![\\{])[<>]")
+
+
+@dataclass(frozen=True)
+class Directive:
+    clauses: tuple[str, ...]
+    lets: tuple[str, ...] = ()
+    wheres: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    nocheck: bool = False
+
+
+def parse_directive(comment: str) -> Directive | None:
+    match = CHECK_COMMENT.match(comment)
+    if not match:
+        return None
+    clauses, lets, wheres, functions = [], [], [], []
+    nocheck = False
+    for raw in match[1].split(";"):
+        clause = " ".join(raw.split())
+        lowered = clause.lower()
+        if not clause:
+            continue
+        if lowered == "nocheck":
+            nocheck = True
+        elif lowered.startswith("let "):
+            lets.append(clause[4:].strip())
+        elif lowered.startswith("where "):
+            wheres.append(clause[6:].strip())
+        elif lowered.startswith("functions "):
+            functions.extend(name.strip() for name in clause[10:].split(",") if name.strip())
+        elif lowered.startswith("assume "):
+            clauses.append(clause[7:].strip())
+        else:
+            clauses.append(clause)
+    return Directive(tuple(clauses), tuple(lets), tuple(wheres), tuple(functions), nocheck)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the block: `lhs &= rhs` (start), `&= rhs` (continue), `\\Rightarrow v &= e` (implies)."""
+
+    kind: str  # "start" | "continue" | "implies" | "skip"
+    lhs: str
+    rhs: str
+    text: str
+    line: int  # 1-based line in the file
+    reason: str = ""
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split at `sep` outside braces."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and text.startswith(sep, i) and depth == 0 and sep.startswith("\\"):
+            parts.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and not sep.startswith("\\") and text.startswith(sep, i):
+            parts.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def split_rows(tex: str, first_line: int) -> list[Row]:
+    """Rows of an `aligned` (or single-equation) block; `first_line` is the line the TeX starts on."""
+    body = _ENV.sub(lambda m: " " * len(m[0]), tex)
+    rows: list[Row] = []
+    offset = 0
+    for piece in _split_top(body, "\\\\"):
+        start = offset + (len(piece) - len(piece.lstrip()))
+        offset += len(piece) + 2
+        line = first_line + body[:start].count("\n")
+        text = " ".join(piece.split())
+        if not text:
+            continue
+        if _NOCHECK_TAG.search(text):
+            rows.append(Row("skip", "", "", text, line, "marked nocheck"))
+            continue
+        clean = _TAG.sub("", _TEXT.sub("", text)).strip().rstrip(".,;")
+        implies = _IMPLIES.match(clean)
+        if implies:
+            clean = clean[implies.end() :]
+        sides = [s.replace("&", "").strip() for s in _split_top(clean, "=")]
+        if len(sides) != 2 or not sides[1]:
+            reason = "not an equation 'a = b'" if len(sides) < 2 else "more than one '=' in the row"
+            rows.append(Row("skip", "", "", text, line, reason))
+            continue
+        lhs, rhs = sides
+        if _OTHER_RELATION.search(lhs) or _OTHER_RELATION.search(rhs):
+            rows.append(Row("skip", lhs, rhs, text, line, "only equalities are checked"))
+            continue
+        kind = "implies" if implies else ("continue" if not lhs else "start")
+        rows.append(Row(kind, lhs, rhs, text, line))
+    return rows
+
+
+@dataclass
+class Block:
+    """A checkable derivation: what the worker needs, and where to report."""
+
+    tex: str
+    directive: Directive
+    path: str
+    line: int
+    rows: list[Row] = field(default_factory=list)
+
+    def cache_key(self, version: str) -> str:
+        payload = json.dumps([version, " ".join(self.tex.split()), asdict(self.directive)], sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()

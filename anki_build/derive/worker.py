@@ -1,0 +1,188 @@
+"""Checks run in one persistent worker process, with a hard time limit per block and a cache.
+
+The parent never imports sympy. A block that overruns its limit gets its worker killed (sympy
+work is not always interruptible in-process) and is reported as *timeout*; the next block
+starts a fresh worker. Results are cached by (block text, check comment, checker version).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import tempfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .syntax import Block
+
+CACHE_FILE = "derivations.json"
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("ANKI_BUILD_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "anki-build"
+
+
+def _serve(conn: Connection, step_limit: float) -> None:
+    from .steps import check_block  # sympy is imported here, in the worker only
+
+    while True:
+        try:
+            block = conn.recv()
+        except EOFError:
+            return
+        if block is None:
+            return
+        result = check_block(block, step_limit=step_limit)
+        conn.send(result.to_json())
+
+
+class Checker:
+    """`with Checker() as checker: checker.check(blocks)` → one result dict per block, in order."""
+
+    def __init__(self, step_limit: float = 5.0, block_limit: float = 30.0, cache: Path | None = None) -> None:
+        self.step_limit = step_limit
+        self.block_limit = block_limit
+        self.cache_path = (cache or cache_dir()) / CACHE_FILE
+        self.cache: dict[str, Any] = {}
+        self._dirty = False
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self.hits = 0
+        try:
+            self.cache = json.loads(self.cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.cache = {}
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> Connection:
+        if self._conn is None:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            context = multiprocessing.get_context(method)
+            parent, child = context.Pipe()
+            self._process = context.Process(target=_serve, args=(child, self.step_limit), daemon=True)
+            self._process.start()
+            child.close()
+            self._conn = parent
+        return self._conn
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process, self._conn = None, None
+
+    def check(self, blocks: list[Block]) -> list[dict[str, Any]]:
+        results = []
+        for block in blocks:
+            key = block.cache_key(checker_version())
+            cached = self.cache.get(key)
+            if cached is not None:
+                self.hits += 1
+                results.append(_rebase(cached, block))
+                continue
+            conn = self._start()
+            conn.send(block)
+            if conn.poll(self.block_limit):
+                try:
+                    data = conn.recv()
+                except EOFError:
+                    self._kill()
+                    data = _failed(block, "the checker process died")
+            else:
+                self._kill()
+                data = _failed(
+                    block, f"timeout: the block took more than {self.block_limit:g} s; the check was stopped"
+                )
+            if not data.get("error", "").startswith(("timeout", "the checker")):
+                self.cache[key] = _relative(data, block)
+                self._dirty = True
+            results.append(data)
+        return results
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.send(None)
+            if self._process is not None:
+                self._process.join(2)
+        self._kill()
+        if self._dirty:
+            self._save()
+
+    def _save(self) -> None:
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".derivations-", dir=self.cache_path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.cache, handle, ensure_ascii=False)
+            os.replace(tmp, self.cache_path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def checker_version() -> str:
+    """Results are only reused by the same checker code on the same sympy."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    for name in ("syntax.py", "latex.py", "steps.py", "results.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    try:
+        sympy = version("sympy")
+    except PackageNotFoundError:
+        sympy = "?"
+    return f"{digest.hexdigest()[:16]}/sympy-{sympy}"
+
+
+def _failed(block: Block, message: str) -> dict[str, Any]:
+    rows = [
+        {
+            "line": row.line,
+            "text": row.text,
+            "verdict": "timeout" if "timeout" in message else "unsupported",
+            "detail": message,
+            "counterexample": {},
+            "depends_on_refuted": None,
+            "seconds": 0.0,
+        }
+        for row in block.rows
+        if row.kind != "skip"
+    ]
+    return {"path": block.path, "line": block.line, "error": message, "rows": rows}
+
+
+def _relative(data: dict[str, Any], block: Block) -> dict[str, Any]:
+    rows = []
+    for row in data["rows"]:
+        row = dict(row)
+        row["line"] -= block.line
+        if row.get("depends_on_refuted") is not None:
+            row["depends_on_refuted"] -= block.line
+        rows.append(row)
+    return {**data, "rows": rows, "path": "", "line": 0}
+
+
+def _rebase(data: dict[str, Any], block: Block) -> dict[str, Any]:
+    rows = []
+    for row in data["rows"]:
+        row = dict(row)
+        row["line"] += block.line
+        if row.get("depends_on_refuted") is not None:
+            row["depends_on_refuted"] += block.line
+        rows.append(row)
+    return {**data, "rows": rows, "path": block.path, "line": block.line}
