@@ -42,7 +42,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def _notes_dir(notes_dir: Path | None) -> tuple[Path, str]:
-    from .commands.build import find_notes_root, shown_path
+    from .config import find_notes_root, shown_path
 
     if notes_dir is None:
         found = find_notes_root(Path.cwd())
@@ -149,7 +149,7 @@ def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: 
     one file: anki-build.lock in NOTES_DIR, which keeps note identity (commit it).
     """
     from .commands.build import build as run_build
-    from .commands.build import shown_path
+    from .config import shown_path
 
     root, display = _notes_dir(notes_dir)
     _check_output(output)

@@ -5,7 +5,7 @@ Stages receive the validated object and never look at the file themselves.
 
 from __future__ import annotations
 
-import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -100,9 +100,26 @@ def load_config(root: Path, display_root: str, report: Report) -> Config:
             else:
                 bad(key, f"must be a table of booleans with keys {', '.join(KINDS)}")
         else:
+            import difflib
+
             line, col = _key_position(text, key)
             known = ("deck", "language", "namespace", "chapters", "kinds", "tags", "exclude")
             hint = difflib.get_close_matches(key, known, n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             report.error(shown, line, col, "config-key", f"unknown key '{key}'{suggestion}")
     return Config(**{"deck": default.deck, **values}, source=path)  # type: ignore[arg-type]
+
+
+def find_notes_root(cwd: Path) -> Path | None:
+    """The folder `build` uses with no argument: here, or `notes/`, whichever holds the config."""
+    for candidate in (cwd, cwd / "notes"):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate
+    return None
+
+
+def shown_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

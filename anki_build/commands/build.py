@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import warnings
@@ -10,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import CONFIG_NAME, load_config
+from ..config import load_config, shown_path
 from ..derive import check_project
 from ..diagnostics import Diagnostic, Report, Severity
 from ..identity import LOCK_NAME, Lock, Plan, identify, load_lock, write_lock
@@ -77,25 +76,10 @@ class BuildSummary:
         }
 
 
-def find_notes_root(cwd: Path) -> Path | None:
-    """The folder `build` uses with no argument: here, or `notes/`, whichever holds the config."""
-    for candidate in (cwd, cwd / "notes"):
-        if (candidate / CONFIG_NAME).is_file():
-            return candidate
-    return None
-
-
 def default_output(root: Path, deck: str) -> Path:
     """`decks/<deck>.apkg` beside the notes folder, never inside it."""
     safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", deck).strip(" .") or "deck"
     return root.resolve().parent / "decks" / f"{safe}.apkg"
-
-
-def shown_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 def build(

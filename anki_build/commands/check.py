@@ -47,6 +47,6 @@ def check(root: Path, display_root: str, *, cache: Path | None = None) -> CheckS
     config = load_config(root, display_root, report)
     if report.errors:
         return CheckSummary(diagnostics=report.sorted())
-    project = parse_project(root, display_root, config, report)
+    project = parse_project(root, display_root, config, report, containing="check")
     results = check_project(project, report, cache=cache)
     return CheckSummary(blocks=list(results.values()), diagnostics=report.sorted())

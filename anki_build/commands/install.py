@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..config import shown_path
 from ..diagnostics import Report
 from ..notetypes import note_types
-from .build import BuildSummary, build, shown_path
+from .build import BuildSummary, build
 
 
 @dataclass

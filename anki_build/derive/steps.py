@@ -217,15 +217,25 @@ def _numeric(d: sp.Expr, reader: Reader, seed: int) -> tuple[str, dict[str, str]
     for _ in range(SAMPLES * 3):
         point = {s: _sample(s, reader.domains.get(str(s)), rng) for s in symbols}
         try:
-            value = d.subs(point).evalf(50)
+            exact = d.subs(point)
+            if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                continue
+            if exact.is_Rational:  # exact arithmetic: no tolerance at all
+                if exact != 0:
+                    return REFUTED, {str(k): str(v) for k, v in point.items()}
+                good += 1
+                if good >= SAMPLES:
+                    break
+                continue
+            value = exact.evalf(60)
         except (ZeroDivisionError, TypeError, ValueError):
             continue
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_number:
             continue
         scale = 1 + max((abs(sp.N(v, 30)) for v in point.values()), default=0)
-        if abs(value) > sp.Float("1e-30") * scale:
-            again = d.subs(point).evalf(100)
-            if abs(again) > sp.Float("1e-60") * scale:
+        if abs(value) > sp.Float("1e-45", 60) * scale:
+            again = exact.evalf(120)
+            if abs(again) > sp.Float("1e-90", 120) * scale:
                 return REFUTED, {str(k): str(v) for k, v in point.items()}
         good += 1
         if good >= SAMPLES:

@@ -18,8 +18,6 @@ Clauses (`;`-separated): symbol domains (`w, a real`, `\\lambda > 0`, `x \\ge 0`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -28,7 +26,6 @@ _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|split|gathered|eqnarray\*?)
 _IMPLIES = re.compile(r"^\s*(?:\\Rightarrow|\\implies|\\therefore|\\Longrightarrow|\\to)\s*(?:\\q?quad\s*)?")
 _NOCHECK_TAG = re.compile(r"\\tag\*?\{\s*nocheck\s*\}")
 _TAG = re.compile(r"\\tag\*?\{[^{}]*\}")
-_TEXT = re.compile(r"\\(?:text|mbox)\{[^{}]*\}")
 _OTHER_RELATION = re.compile(r"\\(?:approx|le|leq|ge|geq|ne|neq|propto|sim|in)(?![A-Za-z])|(?<![\\{])[<>]")
 
 
@@ -121,7 +118,7 @@ def split_rows(tex: str, first_line: int) -> list[Row]:
         if _NOCHECK_TAG.search(text):
             rows.append(Row("skip", "", "", text, line, "marked nocheck"))
             continue
-        clean = _TAG.sub("", _TEXT.sub("", text)).strip().rstrip(".,;")
+        clean = _TAG.sub("", text).strip().rstrip(".,;")
         implies = _IMPLIES.match(clean)
         if implies:
             clean = clean[implies.end() :]
@@ -150,5 +147,8 @@ class Block:
     rows: list[Row] = field(default_factory=list)
 
     def cache_key(self, version: str) -> str:
+        import hashlib
+        import json
+
         payload = json.dumps([version, " ".join(self.tex.split()), asdict(self.directive)], sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()

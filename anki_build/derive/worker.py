@@ -55,6 +55,7 @@ class Checker:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self.hits = 0
+        self.version = checker_version()
         try:
             self.cache = json.loads(self.cache_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -88,7 +89,7 @@ class Checker:
     def check(self, blocks: list[Block]) -> list[dict[str, Any]]:
         results = []
         for block in blocks:
-            key = block.cache_key(checker_version())
+            key = block.cache_key(self.version)
             cached = self.cache.get(key)
             if cached is not None:
                 self.hits += 1

@@ -9,7 +9,6 @@ import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
-import yaml
 from markdown_it.token import Token
 
 from ..config import Config
@@ -32,6 +31,8 @@ def _display(display_root: str, rel: str) -> str:
 def _front_matter(file: SourceFile, tokens: list[Token], report: Report) -> dict[str, object]:
     if not tokens or tokens[0].type != "front_matter":
         return {}
+    import yaml  # only files with front matter pay for it
+
     try:
         data = yaml.safe_load(tokens[0].content)
     except yaml.YAMLError as exc:
@@ -66,9 +67,17 @@ def _first_h1(tokens: list[Token]) -> str | None:
 
 
 def parse_project(
-    root: Path, display_root: str, config: Config, report: Report, skip: set[Path] | None = None
+    root: Path,
+    display_root: str,
+    config: Config,
+    report: Report,
+    skip: set[Path] | None = None,
+    containing: str | None = None,
 ) -> Project:
-    """Read every notes file under `root`; a problem in one file never stops the others."""
+    """Read every notes file under `root`; a problem in one file never stops the others.
+
+    `containing` skips files whose text lacks that string (`check` only needs files with derivations).
+    """
     project = Project(root=root, display_root=display_root, config=config)
     paths, images, navs = find_files(root, config.exclude, skip or set())
     resolved_root = root.resolve()
@@ -77,7 +86,7 @@ def parse_project(
         rel = path.relative_to(resolved_root).as_posix()
         file = SourceFile(path=path, rel=rel, display=_display(display_root, rel))
         text = read_source(path, file.display, report)
-        if text is None:
+        if text is None or (containing is not None and containing not in text.lower()):
             continue
         file.text = text
         try:

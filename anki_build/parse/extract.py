@@ -525,7 +525,7 @@ class Extractor:
                 )
                 if self.ctx.notes and self.ctx.notes[-1].kind is NoteKind.DERIVATION:
                     self.ctx.notes[-1].check = check
-                    self.ctx.notes[-1].check_line = where.line + (1 if node.content.startswith("\n") else 0)
+                    self.ctx.notes[-1].check_line = where.line  # the TeX starts right after `$$`
                 check = ""
                 continue
             counts = self.ctx.formula_labels
