@@ -121,3 +121,16 @@ def test_config_errors_are_reported_with_position(tmp_path):
 def test_empty_folder_is_an_error_not_a_crash(tmp_path):
     result = run("build", str(tmp_path), "-o", str(tmp_path / "o.apkg"))
     assert result.returncode == 1 and "no-notes" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_build_without_derivations_never_imports_sympy(tmp_path):
+    notes = tmp_path / "n"
+    notes.mkdir()
+    (notes / "a.md").write_text("**好**：能读。\n\n$$x^2$$\n", encoding="utf-8")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom anki_build.commands.build import build\n"
+        f"s = build(Path({str(notes)!r}), 'n', Path({str(tmp_path / 'o.apkg')!r}))\n"
+        "print(s.notes, 'sympy' in sys.modules, 'anki' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["2", "False", "False"]

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import load_config
-from ..derive import BlockResult, check_project
-from ..derive.results import REFUTED
-from ..diagnostics import Diagnostic, Report
-from ..parse import parse_project
+from ..derive.results import REFUTED, BlockResult
+from ..diagnostics import Diagnostic, Report, Severity
+from ..parse.discover import find_files
 
 
 @dataclass
@@ -43,10 +42,77 @@ class CheckSummary:
 
 
 def check(root: Path, display_root: str, *, cache: Path | None = None) -> CheckSummary:
+    """Check every derivation; when no file with a derivation changed, answer from the memo at once."""
     report = Report()
     config = load_config(root, display_root, report)
     if report.errors:
         return CheckSummary(diagnostics=report.sorted())
+    paths, _, _ = find_files(root, config.exclude, set())
+    memo_key = _memo_key(root, display_root, config.source, paths)
+    memo = _Memo(cache)
+    if memo_key in memo.data:
+        data = memo.data[memo_key]
+        return CheckSummary(
+            blocks=[BlockResult.from_json(b) for b in data["blocks"]],
+            diagnostics=[Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in data["diagnostics"]],
+        )
+    from ..derive import check_project
+    from ..parse import parse_project
+
     project = parse_project(root, display_root, config, report, containing="check")
     results = check_project(project, report, cache=cache)
-    return CheckSummary(blocks=list(results.values()), diagnostics=report.sorted())
+    summary = CheckSummary(blocks=list(results.values()), diagnostics=report.sorted())
+    memo.store(
+        memo_key,
+        {"blocks": [b.to_json() for b in summary.blocks], "diagnostics": [d.to_json() for d in summary.diagnostics]},
+    )
+    return summary
+
+
+def _memo_key(root: Path, display_root: str, config: Path | None, paths: list[Path]) -> str:
+    """Everything the answer depends on: the checker, the config and every file that may hold a derivation."""
+    import hashlib
+
+    from ..derive.worker import checker_version
+
+    digest = hashlib.sha256(f"{checker_version()}\0{display_root}".encode())
+    for path in [p for p in (config,) if p] + paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if path == config or b"check" in data.lower():
+            digest.update(str(path.relative_to(root.resolve()) if path.is_absolute() else path).encode())
+            digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+class _Memo:
+    """`check` answers for whole projects, next to the per-block cache (same folder)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        import json
+
+        from ..derive.worker import cache_dir
+
+        self.path = (folder or cache_dir()) / "check-projects.json"
+        try:
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.data = {}
+
+    def store(self, key: str, value: dict[str, object]) -> None:
+        import json
+        import os
+        import tempfile
+
+        self.data = {k: v for k, v in list(self.data.items())[-31:]}  # keep the 32 most recent projects
+        self.data[key] = value
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".check-", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.data, handle, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a memo that cannot be written only costs time

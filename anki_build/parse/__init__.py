@@ -8,17 +8,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from markdown_it.token import Token
-
-from ..config import Config
-from ..diagnostics import Report
 from ..structure import Chapter, Fragment, Project, SourceFile
 from .assets import AssetResolver
 from .discover import find_files, natural_key, navigation_order, split_number
-from .extract import extract
-from .markdown import parser
 from .source import read_source
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+    from ..config import Config
+    from ..diagnostics import Report
 
 __all__ = ["parse_project"]
 
@@ -78,6 +79,9 @@ def parse_project(
 
     `containing` skips files whose text lacks that string (`check` only needs files with derivations).
     """
+    from .extract import extract
+    from .markdown import parser
+
     project = Project(root=root, display_root=display_root, config=config)
     paths, images, navs = find_files(root, config.exclude, skip or set())
     resolved_root = root.resolve()

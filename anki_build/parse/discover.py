@@ -14,7 +14,6 @@ from urllib.parse import unquote
 
 from ..structure.notes import walk_tokens
 from .assets import IMAGE_SUFFIXES
-from .markdown import parser
 
 NOTE_SUFFIXES = {".md", ".markdown"}
 NAV_FILES = ("_sidebar.md", "SUMMARY.md", "summary.md")
@@ -99,6 +98,8 @@ def _normalise_target(base: PurePosixPath, href: str) -> str | None:
 
 def navigation_order(root: Path, navs: list[Path], texts: dict[str, str]) -> list[str]:
     """Relative paths in the order the project's tables of contents list them."""
+    from .markdown import parser
+
     order: list[str] = []
     for nav in navs:
         base = PurePosixPath(nav.relative_to(root).as_posix()).parent
