@@ -120,3 +120,13 @@ def test_chapter_order_from_config_is_the_new_card_order(tmp_path, collection):
         for c in sorted(collection.find_cards(""), key=lambda c: collection.get_card(c).due)
     ]
     assert queue == ["concept:two", "concept:three", "concept:one"]
+
+
+def test_sample_derivations_are_cards_tagged_proved(imported):
+    col, _ = imported
+    assert len(col.find_notes("tag:derivation::proved")) >= 12
+    assert col.find_notes("tag:derivation::* -tag:derivation::proved") == []
+    [nid] = col.find_notes('"Key:derivation:l2 正则一维问题*"')
+    card = col.get_note(nid).cards()[0]
+    assert "推导" in card.question() and "\\frac{d}{dw}" in card.question()
+    assert "\\Rightarrow w^{\\ast}" in card.answer() and "sympy" in card.answer()
