@@ -175,14 +175,22 @@ def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: 
 
 @main.command()
 @notes_dir_argument
+@click.option("--render", is_flag=True, help="Also render every card in headless Chromium with Anki's MathJax.")
 @json_option
-def check(notes_dir: Path | None, as_json: bool) -> None:
+def check(notes_dir: Path | None, render: bool, as_json: bool) -> None:
     """Check every derivation in NOTES_DIR with sympy, step by step.
 
     A derivation is a display block right after a `<!-- check: … -->` comment (see the README).
     Prints each row with its file:line and verdict (proved, plausible, refuted with a
     counterexample, unsupported, timeout). Exit 1 if any step is refuted.
+
+    With --render, instead typesets both sides of every card at 390×844 in headless Chromium
+    with Anki's own MathJax 3.2.2 and configuration, and reports TeX errors, undefined macros,
+    math MathJax did not pick up, visible cloze syntax, broken images and page overflow at the
+    note's file:line. Needs Chromium and the Anki backend (pip install 'anki-build[anki]').
     """
+    if render:
+        _render_check(notes_dir, as_json)
     from .commands.check import check as run_check
 
     root, display = _notes_dir(notes_dir)
@@ -208,6 +216,30 @@ def check(notes_dir: Path | None, as_json: bool) -> None:
             click.echo(diagnostic.format(), err=True)
     counts = summary.counts()
     click.echo(f"{len(summary.blocks)} derivation(s): " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    sys.exit(summary.exit_code)
+
+
+def _render_check(notes_dir: Path | None, as_json: bool) -> None:
+    from .commands.check import render as run_render
+    from .phone.assets import AssetsUnavailable
+    from .phone.browser import BrowserUnavailable
+    from .phone.cards import BackendUnavailable
+
+    root, display = _notes_dir(notes_dir)
+    try:
+        summary = run_render(root, display)
+    except (BrowserUnavailable, BackendUnavailable, AssetsUnavailable) as exc:
+        click.echo(f"anki-build: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        sys.exit(summary.exit_code)
+    for diagnostic in summary.diagnostics:
+        click.echo(diagnostic.format(), err=True)
+    click.echo(
+        f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844 with Anki's MathJax: "
+        f"{len(summary.problems)} problem(s)"
+    )
     sys.exit(summary.exit_code)
 
 

@@ -54,8 +54,10 @@ def test_cli_builds_the_whole_corpus_without_traceback(tmp_path, collection):
     blocks = re.findall(r"^\$\$(.+?)\$\$", chapter2, flags=re.M | re.S)
     assert len(blocks) >= 10
     backs = "\n".join(collection.get_note(n)["Back"] for n in collection.find_notes('"Key:formula:*"'))
+    from anki_build.render.tex import normalise_tex  # macros MathJax lacks are translated (\textcircled)
+
     for tex in blocks:
-        assert tex.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in backs
+        assert normalise_tex(tex).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in backs
 
 
 def test_escaped_brackets_in_pumpkin_book_stay_prose(tmp_path):

@@ -91,6 +91,7 @@ def build(
     plan_only: bool = False,
     now: int | None = None,
     check: bool = True,
+    write_lock: bool = True,
 ) -> BuildSummary:
     """parse → render → identify → package. With `plan_only`, stop before anything is written."""
     report = Report()
@@ -124,13 +125,19 @@ def build(
     if not deck.notes:
         report.error(display_root, 1, 1, "no-notes", "no notes found: see the README for the note syntax")
     elif not plan_only:
-        _write(deck, out, new_lock, lock_path, lock_shown, report, summary)
+        _write(deck, out, new_lock, lock_path if write_lock else None, lock_shown, report, summary)
     summary.diagnostics = report.sorted()
     return summary
 
 
 def _write(
-    deck: RenderedDeck, out: Path, lock: Lock, lock_path: Path, lock_shown: str, report: Report, summary: BuildSummary
+    deck: RenderedDeck,
+    out: Path,
+    lock: Lock,
+    lock_path: Path | None,
+    lock_shown: str,
+    report: Report,
+    summary: BuildSummary,
 ) -> None:
     """The deck first, then the lock: the lock must never describe a deck that was not written."""
     mods = {name: int(entry["changed"]) for name, entry in lock.notetypes.items()}
@@ -143,6 +150,8 @@ def _write(
         report.error(shown_path(out), 1, 1, "write-failed", message)
         return
     summary.output, summary.size, summary.media = result.path, result.size, result.media
+    if lock_path is None:
+        return
     try:
         write_lock(lock_path, lock)
     except OSError as exc:

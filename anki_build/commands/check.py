@@ -116,3 +116,75 @@ class _Memo:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a memo that cannot be written only costs time
+
+
+@dataclass
+class RenderSummary:
+    sides: int = 0
+    math: int = 0
+    problems: list[dict[str, object]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems or any(d.severity is Severity.ERROR for d in self.diagnostics) else 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "sides": self.sides,
+            "math": self.math,
+            "problems": self.problems,
+            "exit_code": self.exit_code,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+def render(root: Path, display_root: str) -> RenderSummary:
+    """Build to a scratch deck, render both sides of every card like a phone, report at each note's line.
+
+    Raises the phone module's *Unavailable errors when Chromium, the Anki backend or MathJax is missing.
+    """
+    import tempfile
+
+    from ..derive.worker import cache_dir
+    from ..phone.assets import mathjax_root
+    from ..phone.browser import Phone, find_chromium
+    from ..phone.cards import cards_of
+    from .build import build
+
+    find_chromium()
+    assets = mathjax_root(cache_dir())
+    with tempfile.TemporaryDirectory(prefix="anki-build-render-") as scratch:
+        built = build(root, display_root, Path(scratch) / "deck.apkg", write_lock=False)
+        summary = RenderSummary(diagnostics=list(built.diagnostics))
+        if built.output is None:
+            return summary
+        rendered = cards_of(built.output)
+        try:
+            sides = [
+                (f"{c.id}/{side}", html)
+                for c in rendered.cards
+                for side, html in (("front", c.question), ("back", c.answer))
+            ]
+            sources = {c.id: c.source for c in rendered.cards}
+            with Phone(assets, rendered.media) as phone:
+                results = phone.check(sides)
+        finally:
+            rendered.close()
+    prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
+    report = Report()
+    summary.sides = len(results)
+    for result in results:
+        summary.math += result.math
+        card_id, side = result.id.rsplit("/", 1)
+        rel, _, line = sources[card_id].rpartition(":")
+        for problem in result.problems:
+            where = f"{prefix}{rel}"
+            tex = f" in \\({problem['tex']}\\)" if problem.get("tex") else ""
+            message = f"{side} of {card_id.rsplit('/', 1)[0]}: {problem['message']}{tex}"
+            report.error(where, int(line) if line.isdigit() else 1, 1, f"render-{problem['kind']}", message)
+            summary.problems.append(
+                {"path": where, "line": int(line) if line.isdigit() else 1, "card": card_id, "side": side, **problem}
+            )
+    summary.diagnostics += report.sorted()
+    return summary

@@ -30,6 +30,10 @@ _STRAY_DOLLAR = re.compile(r"(?<![\\\d])\$(?=[^\s\d$])")
 _ID_COMMENT = re.compile(r"<!--\s*id:\s*([\w.-]+)\s*-->")
 _ID_ATTR = re.compile(r"\s*\{#([^\W_][\w.-]*)\}")
 _CHECK = re.compile(r"^\s*<!--\s*check\b", re.IGNORECASE)
+# The render stage removes these (they leak between cards in Anki's reviewer); here they are reported.
+TEX_DEFINITIONS = re.compile(
+    r"\\(newcommand|renewcommand|providecommand|DeclareMathOperator|require|def|let)(?![A-Za-z])"
+)
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
 
@@ -100,6 +104,13 @@ class Context:
             return
         for token in walk_tokens(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else [])):
             self.assets.resolve_token(token, where)
+            if token.type.startswith("math") and (definition := TEX_DEFINITIONS.search(token.content)):
+                self.warn(
+                    where,
+                    "tex-definition",
+                    f"\\{definition[1]} is removed from the card: in Anki it would leak into every later "
+                    "card; write the macro out (or use one MathJax knows)",
+                )
         self.notes.append(
             Note(
                 kind=kind,

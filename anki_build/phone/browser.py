@@ -1,0 +1,189 @@
+"""Typesetting cards in headless Chromium at 390×844 with Anki's MathJax, and reading back what went wrong.
+
+One browser launch renders the whole deck: a page on a loopback HTTP server swaps each card
+side into `#qa` of a 390×844 iframe (new headless Chromium has a 500 px minimum window, so the
+frame, not the window, is the phone) and typesets it the way Anki's reviewer does.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WIDTH, HEIGHT = 390, 844
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+class BrowserUnavailable(RuntimeError):
+    pass
+
+
+def find_chromium() -> str:
+    for name in CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BrowserUnavailable(
+        "headless Chromium is needed to render cards and was not found; on Debian/Ubuntu: sudo apt-get install chromium"
+    )
+
+
+_CHECK_JS = r"""
+async function checkSide(qa) {
+  MathJax.typesetClear();
+  await MathJax.typesetPromise([qa]);
+  const items = Array.from(MathJax.startup.document.getMathItemsWithin(qa));
+  const problems = [];
+  for (const item of items) {
+    const mml = MathJax.startup.toMML(item.root);
+    const error = (mml.match(/data-mjx-error="([^"]*)"/) || [])[1];
+    if (error) problems.push({kind: "tex-error", tex: item.math, message: error});
+    for (const m of mml.matchAll(/<mtext mathcolor="red"[^>]*>(\\[A-Za-z]+)<\/mtext>/g))
+      problems.push({kind: "undefined-macro", tex: item.math, message: m[1]});
+  }
+  const text = qa.innerText;
+  const leftover = text.match(/\\[()\[\]]/);
+  if (leftover) problems.push({kind: "unrendered-math", tex: "", message: text.substr(Math.max(0, leftover.index - 20), 60)});
+  const residue = text.match(/\{\{c\d+::|\}\}/);
+  if (residue) problems.push({kind: "cloze-residue", tex: "", message: text.substr(Math.max(0, residue.index - 20), 60)});
+  const images = Array.from(qa.querySelectorAll("img"));
+  await Promise.all(images.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
+  for (const img of images) if (!img.naturalWidth) problems.push({kind: "broken-image", tex: "", message: img.getAttribute("src") || ""});
+  if (document.documentElement.scrollWidth > window.innerWidth + 1)
+    problems.push({kind: "page-overflow", tex: "", message: `the page is ${document.documentElement.scrollWidth} px wide on a ${window.innerWidth} px screen`});
+  return {math: items.length, viewport: [window.innerWidth, window.innerHeight], problems};
+}
+"""
+
+_FRAME = """<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<script src="/_anki/js/mathjax.js"></script>
+<script src="/_anki/js/vendor/mathjax/tex-chtml-full.js"></script>
+<script>{js}</script>
+</head><body class="card card1 mobile{night}"><div id="qa"></div></body></html>"""
+
+_PAGE = """<!doctype html><html><head><meta charset="utf-8"></head>
+<body style="margin:0;overflow:hidden">
+<iframe id="phone" style="border:0;display:block;width:{w}px;height:{h}px"></iframe>
+<script id="payload" type="application/json">{payload}</script>
+<script>
+(async () => {{
+  const sides = JSON.parse(document.getElementById("payload").textContent);
+  const frame = document.getElementById("phone");
+  await new Promise(r => {{ frame.onload = r; frame.src = "{frame}"; }});
+  const win = frame.contentWindow, qa = frame.contentDocument.getElementById("qa");
+  await win.MathJax.startup.promise;
+  const out = [];
+  for (const [id, html] of sides) {{
+    qa.innerHTML = html;
+    try {{ out.push(Object.assign({{id}}, await win.checkSide(qa))); }}
+    catch (e) {{ out.push({{id, math: 0, problems: [{{kind: "exception", tex: "", message: String(e)}}]}}); }}
+  }}
+  document.getElementById("result").textContent = JSON.stringify(out);
+}})();
+</script><pre id="result" style="display:none"></pre></body></html>"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class SideResult:
+    id: str
+    math: int
+    problems: list[dict[str, str]] = field(default_factory=list)
+    viewport: list[int] = field(default_factory=list)
+
+
+class Phone:
+    """`with Phone(mathjax_root, media) as phone: phone.check([(id, html), …])`; serves on 127.0.0.1 only."""
+
+    def __init__(self, mathjax_root: Path, media: Path | None = None, *, height: int = HEIGHT) -> None:
+        self.chromium = find_chromium()
+        self.mathjax_root, self.media, self.height = mathjax_root, media, height
+
+    def __enter__(self) -> Phone:
+        self.root = Path(tempfile.mkdtemp(prefix="anki-build-phone-"))
+        (self.root / "_anki").symlink_to(self.mathjax_root / "_anki")
+        if self.media and self.media.is_dir():
+            for item in self.media.iterdir():
+                (self.root / item.name).symlink_to(item)
+        handler = functools.partial(_Quiet, directory=str(self.root))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.profile = tempfile.mkdtemp(prefix="anki-build-chromium-")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        shutil.rmtree(self.profile, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _run(self, url: str, *extra: str, budget_ms: int) -> subprocess.CompletedProcess[str]:
+        command = [
+            self.chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--mute-audio",
+            f"--user-data-dir={self.profile}",
+            f"--window-size={WIDTH},{self.height}",
+            f"--virtual-time-budget={budget_ms}",
+            *extra,
+            url,
+        ]
+        return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+    def _pages(self, sides: list[tuple[str, str]], night: bool) -> str:
+        stamp = os.urandom(6).hex()
+        frame = f"frame-{stamp}.html"
+        (self.root / frame).write_text(
+            _FRAME.format(js=_CHECK_JS, night=" nightMode night_mode" if night else ""), encoding="utf-8"
+        )
+        payload = json.dumps(sides, ensure_ascii=False).replace("</", "<\\/")
+        page = f"page-{stamp}.html"
+        (self.root / page).write_text(
+            _PAGE.format(payload=payload, frame=frame, w=WIDTH, h=self.height), encoding="utf-8"
+        )
+        return f"{self.base}/{page}"
+
+    def check(self, sides: list[tuple[str, str]], *, night: bool = False) -> list[SideResult]:
+        """Typeset every side in one browser launch; one result per side, in order."""
+        if not sides:
+            return []
+        url = self._pages(sides, night)
+        dom = self._run(url, "--dump-dom", budget_ms=max(20_000, 200 * len(sides))).stdout
+        match = re.search(r'<pre id="result"[^>]*>(.*?)</pre>', dom, re.S)
+        if not match or not match.group(1):
+            raise RuntimeError("Chromium returned no result (it may have crashed or run out of time)")
+        return [
+            SideResult(**{k: v for k, v in r.items() if k in ("id", "math", "problems", "viewport")})
+            for r in json.loads(html.unescape(match.group(1)))
+        ]
+
+    def screenshot(self, side_html: str, path: Path, *, night: bool = False) -> Path:
+        """A 390 px wide PNG of one side, day or night (device scale 2 for legibility)."""
+        url = self._pages([("shot", side_html)], night)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._run(url, f"--screenshot={path.resolve()}", "--force-device-scale-factor=2", budget_ms=20_000)
+        return path
