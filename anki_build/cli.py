@@ -219,6 +219,41 @@ def check(notes_dir: Path | None, render: bool, as_json: bool) -> None:
     sys.exit(summary.exit_code)
 
 
+@main.command()
+@notes_dir_argument
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("preview"),
+    show_default=True,
+    help="Folder to write the gallery into (index.html, media, MathJax).",
+)
+def preview(notes_dir: Path | None, out: Path) -> None:
+    """Write an offline HTML gallery of every card: front and back, day and night, at phone width.
+
+    Uses the same MathJax 3.2.2 and configuration as Anki; open OUTPUT/index.html in a browser.
+    Needs the Anki backend (pip install 'anki-build[anki]').
+    """
+    from .commands.preview import preview as run_preview
+    from .config import shown_path
+    from .phone.assets import AssetsUnavailable
+    from .phone.cards import BackendUnavailable
+
+    root, display = _notes_dir(notes_dir)
+    try:
+        result, diagnostics = run_preview(root, display, out)
+    except (BackendUnavailable, AssetsUnavailable) as exc:
+        click.echo(f"anki-build: {exc}", err=True)
+        sys.exit(2)
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(), err=True)  # type: ignore[attr-defined]
+    if result is None:
+        sys.exit(1)
+    click.echo(f"{result.cards} cards → {shown_path(result.index)}")
+
+
 def _render_check(notes_dir: Path | None, as_json: bool) -> None:
     from .commands.check import render as run_render
     from .phone.assets import AssetsUnavailable

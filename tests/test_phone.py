@@ -1,0 +1,186 @@
+"""Cards rendered like a phone: headless Chromium at 390×844 with Anki's own MathJax 3.2.2 and config.
+
+Skipped, with the reason printed, where Chromium is not installed (`apt-get install chromium`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, write_tree
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)")
+pytest.importorskip("anki", reason="the Anki backend is a test dependency: pip install -e '.[test]'")
+
+ARTIFACTS = REPO / "test-artifacts"
+PNG = b"\x89PNG\r\n\x1a\n"
+SAMPLE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60" viewBox="0 0 120 60">'
+    '<rect x="5" y="5" width="110" height="50" fill="#8ab"/></svg>'
+)
+CARDS = r"""# 渲染
+
+**过拟合**：训练误差 $L_{train}$ 很小而测试误差 $L_{test}$ 很大，且 $a<b$ 与 $x_i*y_i$。
+
+**缩放点积注意力**：
+
+$$
+\mathrm{Attention}(Q,K,V) = \mathrm{softmax}\left(\frac{QK^\top}{\sqrt{d_k}}\right)V
+$$
+
+Q: 注意力为什么要除以 $\sqrt{d_k}$？
+A: 防止点积的方差随 $d_k$ 增大，使 softmax 饱和。
+
+缩放因子是 ==$\frac{1}{\sqrt{d_k}}$==，默认 $\beta_1$ 取 ==$0.9$==。
+
+**宽公式**：
+
+$$
+\hat m_t = \frac{\beta_1 m_{t-1} + (1-\beta_1) g_t}{1-\beta_1^t}, \quad \hat v_t = \frac{\beta_2 v_{t-1} + (1-\beta_2) g_t^2}{1-\beta_2^t}, \quad \theta_t = \theta_{t-1} - \frac{\eta\, \hat m_t}{\sqrt{\hat v_t} + \epsilon}
+$$
+
+Q: 图示？
+A: 见图
+
+![图](img/box.svg)
+
+L2 一维问题的最优解：
+
+<!-- check: w, a real; \lambda > 0 -->
+$$
+\begin{aligned}
+\frac{d}{dw}\left(\frac{1}{2}(w-a)^2 + \frac{\lambda}{2}w^2\right) &= (1+\lambda)w - a \\
+\Rightarrow w^{\ast} &= \frac{a}{1+\lambda}
+\end{aligned}
+$$
+
+**用了 bm**：$\bm{w}^\top \bm{x}$ 与 $\argmax_x f(x)$ 都能显示。
+"""
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    from anki_build.commands.build import build
+    from anki_build.derive.worker import cache_dir
+    from anki_build.phone.assets import mathjax_root
+    from anki_build.phone.cards import cards_of
+
+    root = write_tree(tmp_path_factory.mktemp("phone") / "notes", {"01-渲染.md": CARDS, "img/box.svg": SAMPLE_SVG})
+    summary = build(root, "notes", root.parent / "deck.apkg", write_lock=False)
+    assert summary.output is not None
+    cards = cards_of(summary.output)
+    yield mathjax_root(cache_dir()), cards
+    cards.close()
+
+
+def test_every_kind_of_card_renders_without_problems_at_390px(rendered):
+    from anki_build.phone.browser import Phone
+
+    assets, cards = rendered
+    kinds = {c.kind for c in cards.cards}
+    assert kinds == {"concept", "formula", "qa", "cloze", "derivation"}
+    sides = [(f"{c.id}/{s}", html) for c in cards.cards for s, html in (("q", c.question), ("a", c.answer))]
+    with Phone(assets, cards.media) as phone:
+        results = phone.check(sides)
+    assert len(results) == len(sides)
+    assert all(r.viewport == [390, 844] for r in results)
+    assert [(r.id, r.problems) for r in results if r.problems] == []
+    assert sum(r.math for r in results) >= 20
+    cloze_sides = [r for r in results if r.id.startswith("cloze:")]
+    assert len(cloze_sides) == 4 and all(r.math >= 1 for r in cloze_sides)
+
+
+def test_screenshots_of_formula_and_cloze_cards_day_and_night(rendered):
+    from anki_build.phone.browser import Phone
+
+    assets, cards = rendered
+    formula = next(c for c in cards.cards if c.id.startswith("formula:缩放点积注意力"))
+    cloze = next(c for c in cards.cards if c.kind == "cloze")
+    shots = []
+    with Phone(assets, cards.media) as phone:
+        for name, card in (("formula", formula), ("cloze", cloze)):
+            for night in (False, True):
+                path = ARTIFACTS / f"{name}-{'night' if night else 'day'}.png"
+                shots.append(phone.screenshot(card.answer, path, night=night))
+    for shot in shots:
+        data = shot.read_bytes()
+        assert data[:8] == PNG and len(data) > 10_000
+        width = int.from_bytes(data[16:20], "big")
+        assert width in (390 * 2, 500 * 2)  # the phone frame, at device scale 2
+    assert shots[0].read_bytes() != shots[1].read_bytes()  # night differs from day
+
+
+def test_detector_catches_what_a_reviewer_would_see(rendered):
+    from anki_build.phone.browser import Phone
+
+    assets, cards = rendered
+    sides = [
+        ("tex", r"\(\frac{1}\)"),
+        ("macro", r"\(\foo x\)"),
+        ("unrendered", r"\(\frac{1}{2\)"),
+        ("cloze", "{{c1::oops}}"),
+        ("image", '<img src="nowhere.png">'),
+        ("wide", '<div style="width: 900px">wide</div>'),
+    ]
+    with Phone(assets, cards.media) as phone:
+        results = {r.id: {p["kind"] for p in r.problems} for r in phone.check(sides)}
+    assert results == {
+        "tex": {"tex-error"},
+        "macro": {"undefined-macro"},
+        "unrendered": {"unrendered-math"},
+        "cloze": {"cloze-residue"},
+        "image": {"broken-image"},
+        "wide": {"page-overflow"},
+    }
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "anki_build", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_check_render_on_the_sample_reports_nothing():
+    result = run_cli("check", "--render", str(REPO / "notes"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"rendered \d+ card sides \(\d+ formulas\) .*: 0 problem\(s\)", result.stdout)
+
+
+def test_a_broken_formula_is_reported_at_its_line(tmp_path):
+    root = write_tree(tmp_path / "notes", {"01-坏.md": "# 坏\n\n**好**：$x^2$。\n\n**坏**：$\\frac{1}$ 少一个参数。\n"})
+    result = run_cli("check", "--render", str(root))
+    assert result.returncode == 1
+    assert "01-坏.md:5:1: error: render-tex-error: back of concept:坏: Missing argument for \\frac" in result.stderr
+
+
+def test_preview_opens_from_the_file_system_with_zero_mathjax_errors(tmp_path):
+    out = tmp_path / "gallery"
+    result = run_cli("preview", str(REPO / "notes"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=60000",
+            "--dump-dom",
+            (out / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    body = re.search(r"<body[^>]*>", dom)[0]
+    assert 'data-typeset="done"' in body and 'data-errors="0"' in body and 'data-undefined-macros="0"' in body
+    assert int(re.search(r'data-math="(\d+)"', body)[1]) > 500
+    assert dom.count('class="phone') == 4 * int(re.search(r"(\d+) cards", dom)[1])
