@@ -121,3 +121,14 @@ def test_failed_write_keeps_the_previous_deck(tmp_path, monkeypatch):
     assert [d.code for d in summary.diagnostics] == ["write-failed"]
     assert out.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
+
+
+def test_committed_sample_lock_is_up_to_date(tmp_path):
+    """After changing cards/ or the renderer, rebuild the sample and commit notes/anki-build.lock."""
+    import shutil
+
+    copy = tmp_path / "notes"
+    shutil.copytree(REPO / "notes", copy)
+    before = (copy / "anki-build.lock").read_text(encoding="utf-8")
+    assert build(copy, "notes", tmp_path / "deck.apkg").exit_code == 0
+    assert (copy / "anki-build.lock").read_text(encoding="utf-8") == before
