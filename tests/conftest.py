@@ -33,6 +33,16 @@ def derivation_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         os.environ["ANKI_BUILD_CACHE_DIR"] = previous
 
 
+@pytest.fixture(scope="session")
+def sample_notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample `notes/`: builds write its lock file, and the repository's must stay as committed."""
+    import shutil
+
+    copy = tmp_path_factory.mktemp("sample") / "notes"
+    shutil.copytree(REPO / "notes", copy)
+    return copy
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, content in files.items():
         path = root / rel

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from anki_build.commands.build import build
-from conftest import REPO, import_apkg
+from conftest import import_apkg
 
 pytest.importorskip("anki", reason="the Anki backend is a test dependency: pip install -e '.[test]'")
 
 
 @pytest.fixture(scope="module")
-def sample_deck(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+def sample_deck(tmp_path_factory: pytest.TempPathFactory, sample_notes: Path) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("deck") / "sample.apkg"
-    summary = build(REPO / "notes", "notes", out)
+    summary = build(sample_notes, "notes", out)
     assert summary.exit_code == 0, [d.format() for d in summary.diagnostics]
     return out, summary
 
@@ -91,11 +91,11 @@ def test_formula_and_cloze_render_in_anki(imported):
             assert "{{c" not in card.question() and "[...]" in card.question()
 
 
-def test_rebuild_gives_same_guids_and_reimport_duplicates_nothing(tmp_path, imported):
+def test_rebuild_gives_same_guids_and_reimport_duplicates_nothing(tmp_path, imported, sample_notes):
     col, _ = imported
     before = dict(col.db.all("select guid, id from notes"))
     out = tmp_path / "again.apkg"
-    build(REPO / "notes", "notes", out)
+    build(sample_notes, "notes", out)
     log = import_apkg(col, out)
     assert log["new"] == 0 and log["conflicting"] == 0
     assert dict(col.db.all("select guid, id from notes")) == before

@@ -86,14 +86,14 @@ def _digest(folder: Path) -> dict[str, str]:
     }
 
 
-def test_two_builds_give_identical_guids_and_leave_no_temp_files(tmp_path):
+def test_two_builds_give_identical_guids_and_leave_no_temp_files(tmp_path, sample_notes):
     import sqlite3
 
-    before = _digest(REPO / "notes")
+    before = _digest(sample_notes)
     guids = []
     for n in range(2):
         out = tmp_path / f"b{n}" / "deck.apkg"
-        summary = build(REPO / "notes", "notes", out)
+        summary = build(sample_notes, "notes", out)
         assert summary.exit_code == 0
         with zipfile.ZipFile(out) as archive:
             archive.extract("collection.anki2", tmp_path / f"db{n}")
@@ -103,12 +103,12 @@ def test_two_builds_give_identical_guids_and_leave_no_temp_files(tmp_path):
         assert sorted(p.name for p in out.parent.iterdir()) == ["deck.apkg"]  # no temp file left beside it
     assert guids[0] == guids[1]
     assert len({g for g, _ in guids[0]}) == len(guids[0])
-    assert _digest(REPO / "notes") == before
+    assert _digest(sample_notes) == before  # the (already built) notes folder is not touched
 
 
-def test_failed_write_keeps_the_previous_deck(tmp_path, monkeypatch):
+def test_failed_write_keeps_the_previous_deck(tmp_path, monkeypatch, sample_notes):
     out = tmp_path / "deck.apkg"
-    assert build(REPO / "notes", "notes", out).exit_code == 0
+    assert build(sample_notes, "notes", out).exit_code == 0
     good = out.read_bytes()
     import anki_build.package as package
 
@@ -116,7 +116,7 @@ def test_failed_write_keeps_the_previous_deck(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(package.zipfile.ZipFile, "writestr", explode)
-    summary = build(REPO / "notes", "notes", out)
+    summary = build(sample_notes, "notes", out)
     assert summary.exit_code == 1
     assert [d.code for d in summary.diagnostics] == ["write-failed"]
     assert out.read_bytes() == good
