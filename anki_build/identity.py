@@ -20,13 +20,12 @@ import difflib
 import hashlib
 import html
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .diagnostics import Report
+from .files import write_atomic
 from .notetypes import NoteType
 from .render import RenderedDeck, RenderedNote
 
@@ -105,14 +104,7 @@ def write_lock(path: Path, lock: Lock) -> bool:
     text = lock.dumps()
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    fd, tmp = tempfile.mkstemp(prefix=".anki-build-lock-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(path, text)
     return True
 
 

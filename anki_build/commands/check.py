@@ -102,20 +102,15 @@ class _Memo:
             self.data = {}
 
     def store(self, key: str, value: dict[str, object]) -> None:
+        import contextlib
         import json
-        import os
-        import tempfile
+
+        from ..files import write_atomic
 
         self.data = {k: v for k, v in list(self.data.items())[-31:]}  # keep the 32 most recent projects
         self.data[key] = value
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".check-", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.data, handle, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a memo that cannot be written only costs time
+        with contextlib.suppress(OSError):  # a memo that cannot be written only costs time
+            write_atomic(self.path, json.dumps(self.data, ensure_ascii=False))
 
 
 @dataclass

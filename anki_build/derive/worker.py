@@ -11,7 +11,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import tempfile
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -125,14 +124,10 @@ class Checker:
             self._save()
 
     def _save(self) -> None:
-        try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".derivations-", dir=self.cache_path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.cache, handle, ensure_ascii=False)
-            os.replace(tmp, self.cache_path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        from ..files import write_atomic
+
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            write_atomic(self.cache_path, json.dumps(self.cache, ensure_ascii=False))
 
 
 def checker_version() -> str:
