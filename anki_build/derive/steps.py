@@ -97,23 +97,24 @@ def configure(directive: Directive) -> tuple[Reader, dict[str, sp.Expr], list[st
         if op == "\\in":
             names = _names(reader, left)
             interval = _interval(right)
-            if right.replace(" ", "") in ("\\mathbb{N}", "\\mathbb{Z}^+"):
+            compact = right.replace(" ", "")
+            if compact in ("\\mathbb{N}", "\\mathbb{Z}^+"):
                 for name in names:
                     reader.domains.setdefault(name, Domain()).assumptions.update(integer=True, positive=True)
-            elif right.replace(" ", "") == "\\mathbb{R}":
-                pass
             elif interval:
-                low, high, _, _ = interval
+                low, high, open_low, _ = interval
                 for name in names:
                     domain = reader.domains.setdefault(name, Domain())
                     domain.interval = (low, high)
-                    if low >= 0:
-                        domain.assumptions.update(positive=True) if low > 0 or interval[2] else None
-            else:
+                    if low > 0 or (low == 0 and open_low):
+                        domain.assumptions["positive"] = True
+                    elif low == 0:
+                        domain.assumptions["nonnegative"] = True
+            elif compact != "\\mathbb{R}":
                 raise Unsupported(f"cannot read the set in '{clause}'")
             reader.declared.update(names)
             continue
-        if right.strip() == "0" and len(_safe_names(reader, left)) >= 1 and _is_symbol_list(reader, left):
+        if right.strip() == "0" and _safe_names(reader, left):
             kind = {
                 ">": "positive",
                 "<": "negative",
@@ -144,10 +145,6 @@ def _safe_names(reader: Reader, text: str) -> list[str]:
         return _names(reader, text)
     except Unsupported:
         return []
-
-
-def _is_symbol_list(reader: Reader, text: str) -> bool:
-    return bool(_safe_names(reader, text))
 
 
 def _let(reader: Reader, definition: str) -> None:
@@ -334,7 +331,7 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
                     residual, sp.Integer(0), reader, index, step_limit
                 )
                 if out.verdict == PROVED:
-                    out.detail = f"{_tex(target)} = {_tex(rhs)} satisfies the equation above"
+                    out.detail = f"{target} = {rhs} satisfies the equation above"
                     if first_derivative:
                         out.detail += " (the first-order condition)"
                 if out.verdict == REFUTED and refuted_line is None:
@@ -357,7 +354,3 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
             out.depends_on_refuted = refuted_line
         out.seconds = round(time.perf_counter() - started, 4)
     return result
-
-
-def _tex(expr: sp.Expr) -> str:
-    return str(expr)
