@@ -175,7 +175,7 @@ def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: 
 
 @main.command()
 @notes_dir_argument
-@click.option("--render", is_flag=True, help="Also render every card in headless Chromium with Anki's MathJax.")
+@click.option("--render", is_flag=True, help="Render every card in headless Chromium with Anki's MathJax instead.")
 @json_option
 def check(notes_dir: Path | None, render: bool, as_json: bool) -> None:
     """Check every derivation in NOTES_DIR with sympy, step by step.
