@@ -25,8 +25,14 @@ def timed(fn, repeat: int = 5) -> tuple[float, float]:
 
 
 def stages(root: Path, out: Path) -> dict[str, float]:
+    """Each stage of a build, timed on its own (derivations checked with an empty cache)."""
+    import tempfile
+
     from anki_build.config import load_config
+    from anki_build.derive import check_project
     from anki_build.diagnostics import Report
+    from anki_build.identity import identify
+    from anki_build.notetypes import note_types
     from anki_build.package import write_package
     from anki_build.parse import parse_project
     from anki_build.render import render_project
@@ -36,11 +42,15 @@ def stages(root: Path, out: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     project = parse_project(root, str(root), config, report)
     t1 = time.perf_counter()
-    deck = render_project(project, report)
+    with tempfile.TemporaryDirectory() as cache:
+        checks = check_project(project, report, cache=Path(cache))
     t2 = time.perf_counter()
-    write_package(deck, out)
+    deck = render_project(project, report, checks)
     t3 = time.perf_counter()
-    return {"notes": len(deck.notes), "parse_s": t1 - t0, "render_s": t2 - t1, "package_s": t3 - t2}
+    _, lock = identify(deck, None, int(time.time()), note_types())
+    write_package(deck, out, {name: int(entry["changed"]) for name, entry in lock.notetypes.items()})
+    t4 = time.perf_counter()
+    return {"notes": len(deck.notes), "parse_s": t1 - t0, "check_s": t2 - t1, "render_s": t3 - t2, "package_s": t4 - t3}
 
 
 def main() -> None:
@@ -57,8 +67,9 @@ def main() -> None:
             size = sum(p.stat().st_size for p in root.rglob("*.md"))
             print(
                 f"{root.name}: {size / 1024:.0f} KiB markdown → {result['notes']} notes; "
-                f"parse {result['parse_s']:.2f} s, render {result['render_s']:.2f} s, "
-                f"package {result['package_s']:.2f} s"
+                f"parse {result['parse_s']:.2f} s, derivations {result['check_s']:.2f} s, "
+                f"render {result['render_s']:.2f} s, "
+                f"identify + package {result['package_s']:.2f} s"
             )
             try:
                 from anki.collection import Collection

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,9 +141,7 @@ def _write(
     """The deck first, then the lock: the lock must never describe a deck that was not written."""
     mods = {name: int(entry["changed"]) for name, entry in lock.notetypes.items()}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # genanki warns about HTML it does not understand; fields are sanitised
-            result: PackageResult = write_package(deck, out, mods)
+        result: PackageResult = write_package(deck, out, mods)
     except OSError as exc:
         message = f"cannot write the deck: {exc.strerror or exc}; any previous file there is unchanged"
         report.error(shown_path(out), 1, 1, "write-failed", message)

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import tempfile
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass
 from itertools import count
@@ -82,6 +83,13 @@ def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) 
 
     Notes carry the GUID and `mod` the identify stage gave them.
     """
+    with warnings.catch_warnings():
+        # genanki guesses at "invalid HTML" in fields (e.g. an escaped `&lt;eos&gt;`); ours are sanitised
+        warnings.simplefilter("ignore", UserWarning)
+        return _write_package(deck, out, notetype_mods)
+
+
+def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) -> PackageResult:
     models = {name: _model(spec, notetype_mods[name]) for name, spec in note_types().items()}
     decks: dict[str, genanki.Deck] = {}
     guids: dict[str, str] = {}
