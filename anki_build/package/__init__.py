@@ -73,9 +73,7 @@ def _model(spec: NoteType, mod: int) -> genanki.Model:
 class PackageResult:
     path: Path
     size: int
-    notes: int
     media: int
-    guids: dict[str, str]  # key → GUID
 
 
 def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) -> PackageResult:
@@ -92,11 +90,9 @@ def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) 
 def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) -> PackageResult:
     models = {name: _model(spec, notetype_mods[name]) for name, spec in note_types().items()}
     decks: dict[str, genanki.Deck] = {}
-    guids: dict[str, str] = {}
     for position, note in enumerate(deck.notes):
         model = models[note.notetype]
         target = decks.setdefault(note.deck, genanki.Deck(deck_id(note.deck), note.deck))
-        guids[note.key] = note.guid
         target.add_note(
             _Note(
                 model=model,
@@ -123,4 +119,4 @@ def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int])
             for i, name in enumerate(names):
                 archive.writestr(str(i), deck.media.files[name].read())
         os.replace(partial, out)
-    return PackageResult(path=out, size=out.stat().st_size, notes=len(deck.notes), media=len(names), guids=guids)
+    return PackageResult(path=out, size=out.stat().st_size, media=len(names))

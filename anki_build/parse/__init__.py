@@ -103,14 +103,12 @@ def parse_project(
             continue
         file.tags = _tag_list(meta.get("tags"))
         parsed.append((file, tokens, meta))
-        project.files.append(file)
 
     chapters = _assign_chapters(
         project, parsed, config, navigation_order(resolved_root, navs, {f.rel: f.text for f, _, _ in parsed})
     )
     for file, tokens, meta in parsed:
         chapter = chapters[file.rel]
-        file.chapter = chapter
         deck = meta.get("deck")
         resolver = AssetResolver(root=resolved_root, file=file.path, index=images, report=report)
         notes = extract(file, chapter, tokens, report, resolver, config.kinds)
@@ -173,7 +171,7 @@ def _assign_chapters(
         title = re.sub(r"\s+", " ", title.replace("::", ":")).strip()
         if number and (title.startswith(number) or title.startswith(number.lstrip("0"))):
             number = None
-        chapter = Chapter(title=title, number=number, order=order, source=key)
+        chapter = Chapter(title=title, number=number, order=order)
         for file in groups[key]:
             chapters[file.rel] = chapter
     return chapters

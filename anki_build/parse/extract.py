@@ -147,6 +147,14 @@ def take_id(children: list[Token]) -> tuple[list[Token], str | None]:
     return out, found
 
 
+def _nested_blocks(node: SyntaxTreeNode) -> list[list[SyntaxTreeNode]]:
+    if node.type in ("bullet_list", "ordered_list"):
+        return [item.children for item in node.children]
+    if node.type == "blockquote":
+        return [node.children]
+    return []
+
+
 def _inline_meta_id(node: SyntaxTreeNode) -> str | None:
     for child in node.children:
         if child.type == "inline" and child.token is not None:
@@ -286,6 +294,11 @@ class Extractor:
 
     # -- walking -----------------------------------------------------------------------
     def blocks(self, nodes: list[SyntaxTreeNode]) -> None:
+        handlers: dict[str, Callable[[list[SyntaxTreeNode], int], int | None]] = {
+            "heading": self.heading,
+            "paragraph": self.paragraph,
+            "dl": self.definition_list,
+        }
         label: tuple[list[Token], bool] | None = None  # text right before a formula
         i = 0
         while i < len(nodes):
@@ -294,40 +307,24 @@ class Extractor:
                 self._html_marker(node)
                 i += 1
                 continue
+            check, self.ctx.pending_check = self.ctx.pending_check, ""
             if self.ctx.skipping:
                 i += 1
                 continue
-            handler: Callable[[list[SyntaxTreeNode], int], int | None] | None = {
-                "heading": self.heading,
-                "paragraph": self.paragraph,
-                "dl": self.definition_list,
-            }.get(node.type)
-            check, self.ctx.pending_check = self.ctx.pending_check, ""
             if node.type == "math_block":
                 i = self.formula(nodes, i, label, check)
                 continue
-            if node.type in ("bullet_list", "ordered_list"):
-                for item in node.children:
-                    self.blocks(item.children)
-                label = None
-                i += 1
-                continue
-            if node.type == "blockquote":
-                self.blocks(node.children)
-                label = None
-                i += 1
-                continue
-            if handler is None:
+            handler = handlers.get(node.type)
+            if handler is None:  # lists and quotes hold notes of their own; anything else ends a label
+                for children in _nested_blocks(node):
+                    self.blocks(children)
                 label = None
                 i += 1
                 continue
             if node.type in ("paragraph", "heading"):
                 self.ctx.pending_id = _inline_meta_id(node) or self.ctx.pending_id
             consumed = handler(nodes, i)
-            if node.type == "paragraph":
-                label = self._label_of(node)
-            elif node.type == "heading":
-                label = None
+            label = self._label_of(node) if node.type == "paragraph" else None
             i = consumed if consumed is not None else i + 1
             if not (node.type == "paragraph" and i < len(nodes) and nodes[i].type == "math_block"):
                 self.ctx.pending_id = None  # an id labels the note of its own block (or the formula after it)

@@ -76,7 +76,6 @@ class Chapter:
     title: str
     number: str | None
     order: int
-    source: str  # relative path of the file or folder that defines it
 
     @property
     def label(self) -> str:
@@ -90,9 +89,7 @@ class SourceFile:
     rel: str  # posix path relative to the notes root
     display: str
     text: str = ""
-    chapter: Chapter | None = None
     tags: tuple[str, ...] = ()
-    skip: bool = False
 
 
 @dataclass
@@ -112,16 +109,11 @@ class Note:
     check: str = ""  # a derivation's `<!-- check: … -->` comment
     check_line: int = 0  # the line its TeX starts on
 
-    @property
-    def section_text(self) -> str:
-        return self.section.plain() if self.section else ""
-
 
 @dataclass
 class Project:
     root: Path
     display_root: str
     config: Config
-    files: list[SourceFile] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
