@@ -93,14 +93,17 @@ class Media:
     """Images a deck ships, by content-hash name (Anki keeps media in one flat folder)."""
 
     files: dict[str, Asset] = field(default_factory=dict)
+    _names: dict[tuple[Asset, str], str] = field(default_factory=dict)
 
     def add(self, asset: Asset, hint: str) -> str:
-        data = asset.read()
-        digest = hashlib.sha256(data).hexdigest()[:12]
-        stem = re.sub(r"[^\w-]+", "-", hint.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("-_")[:40] or "image"
-        name = f"{stem}-{digest}{asset.suffix}"
-        self.files.setdefault(name, asset)
-        return name
+        """The media name for `asset`; each file is read and hashed once however many cards show it."""
+        if (asset, hint) not in self._names:
+            digest = hashlib.sha256(asset.read()).hexdigest()[:12]
+            stem = re.sub(r"[^\w-]+", "-", hint.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("-_")[:40] or "image"
+            name = f"{stem}-{digest}{asset.suffix}"
+            self.files.setdefault(name, asset)
+            self._names[(asset, hint)] = name
+        return self._names[(asset, hint)]
 
 
 def sanitise(fragment: str) -> str:
