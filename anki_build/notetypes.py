@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 BASIC_ID = 1_718_204_331
 CLOZE_ID = 1_718_204_332
@@ -37,7 +38,11 @@ class NoteType:
 
 
 def cards_dir() -> Traversable:
-    return files("anki_build.cards")
+    """`cards/` as installed (inside the wheel as `anki_build.cards`), or beside the package in a checkout."""
+    try:
+        return files("anki_build.cards")
+    except ModuleNotFoundError:  # an editable install maps only `anki_build/`; `cards/` is its sibling
+        return Path(__file__).resolve().parent.parent / "cards"
 
 
 def _read(*parts: str) -> str:

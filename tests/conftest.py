@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+import anki_build
 from anki_build.commands.build import BuildSummary, build
 from anki_build.config import load_config
 from anki_build.diagnostics import Report
@@ -16,6 +21,39 @@ from anki_build.structure import Project
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+PACKAGE = Path(anki_build.__file__).resolve().parent
+INSTALLED = not PACKAGE.is_relative_to(REPO)  # a wheel in site-packages, not this checkout
+CHECKOUT_OK = "ANKI_BUILD_TEST_CHECKOUT"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"anki_build under test: {PACKAGE} ({'installed wheel' if INSTALLED else 'source checkout'})"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The suite tests the package as users install it; a checkout only when asked for explicitly."""
+    if not INSTALLED and os.environ.get(CHECKOUT_OK) != "1":
+        pytest.exit(
+            f"the tests import anki_build from the checkout ({PACKAGE}); install the wheel as the README says "
+            f"(pip install '.[test]', then run pytest), or set {CHECKOUT_OK}=1 to test the checkout on purpose",
+            returncode=2,
+        )
+
+
+_NEUTRAL = Path(tempfile.mkdtemp(prefix="anki-build-tests-cwd-"))
+
+
+def cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the installed `anki-build` console script, from a folder where the checkout is not importable."""
+    script = Path(sys.executable).parent / "anki-build"
+    return subprocess.run(
+        [str(script), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or _NEUTRAL,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

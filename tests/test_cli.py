@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -12,28 +11,21 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from anki_build.cli import main
-from conftest import REPO
+from conftest import cli
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "anki_build", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or REPO,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        timeout=120,
-    )
+    return cli(*args, cwd=cwd, timeout=120)
 
 
-def test_help_is_fast_and_loads_neither_sympy_nor_anki():
+def test_help_is_fast_and_loads_neither_sympy_nor_anki(tmp_path):
     code = (
         "import sys, time; t = time.perf_counter(); from anki_build.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('sympy', 'anki', 'genanki', 'markdown_it', 'nh3', 'pygments') if m in sys.modules]\n"
         "print('HEAVY', heavy, time.perf_counter() - t)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     heavy_line = out.strip().splitlines()[-1]
     assert heavy_line.startswith("HEAVY [] "), heavy_line
     started = time.perf_counter()
@@ -132,5 +124,6 @@ def test_build_without_derivations_never_imports_sympy(tmp_path):
         f"s = build(Path({str(notes)!r}), 'n', Path({str(tmp_path / 'o.apkg')!r}))\n"
         "print(s.notes, 'sympy' in sys.modules, 'anki' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = result.stdout.split()
     assert out == ["2", "False", "False"]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
-from conftest import SHARED, import_apkg
+from conftest import SHARED, cli, import_apkg
 
 CORPUS = SHARED / "corpus" / "dev"
 
@@ -17,12 +15,7 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not present
 
 def test_cli_builds_the_whole_corpus_without_traceback(tmp_path, collection):
     out = tmp_path / "dev.apkg"
-    result = subprocess.run(
-        [sys.executable, "-m", "anki_build", "build", str(CORPUS), "-o", str(out), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = cli("build", str(CORPUS), "-o", str(out), "--json")
     assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
     import json

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from anki_build.derive.syntax import Block, parse_directive, split_rows
-from conftest import REPO, write_tree
+from conftest import REPO, cli, write_tree
 
 sympy = pytest.importorskip("sympy")
 
@@ -175,9 +174,7 @@ def notes_with(tmp_path: Path, steps: tuple[str, str, str] = RIGHT, extra: str =
 
 
 def check_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "anki_build", "check", str(root), *args], capture_output=True, text=True, timeout=300
-    )
+    return cli("check", str(root), *args, timeout=300)
 
 
 def rows_by_line(root: Path) -> tuple[int, dict[int, dict[str, object]]]:

@@ -6,15 +6,13 @@ survive, and the plan says beforehand exactly what the import will do.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from anki_build.commands.build import build
-from conftest import import_apkg, write_tree
+from conftest import cli, import_apkg, write_tree
 
 pytest.importorskip("anki", reason="the Anki backend is a test dependency: pip install -e '.[test]'")
 
@@ -244,22 +242,7 @@ def test_install_refuses_an_open_collection_without_damaging_it(tmp_path: Path) 
     path = tmp_path / "col" / "collection.anki2"
     holder = Collection(str(path))  # "Anki is running"
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "anki_build",
-                "install",
-                str(root),
-                "--collection",
-                str(path),
-                "-o",
-                str(tmp_path / "x.apkg"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = cli("install", str(root), "--collection", str(path), "-o", str(tmp_path / "x.apkg"), timeout=120)
         assert result.returncode == 1, result.stderr
         assert "collection-locked" in result.stderr and "close Anki" in result.stderr
         assert "Traceback" not in result.stderr

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from conftest import REPO, write_tree
+from conftest import REPO, cli, write_tree
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)")
@@ -141,7 +140,7 @@ def test_detector_catches_what_a_reviewer_would_see(rendered):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "anki_build", *args], capture_output=True, text=True, timeout=600)
+    return cli(*args)
 
 
 def test_check_render_on_the_sample_reports_nothing():
