@@ -27,7 +27,12 @@ class Config:
     kinds: frozenset[str] = frozenset(KINDS)
     tags: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    max_image_mb: float = 10
     source: Path | None = field(default=None, compare=False)
+
+    @property
+    def max_image_bytes(self) -> int:
+        return int(self.max_image_mb * 1024 * 1024)
 
     @property
     def guid_namespace(self) -> str:
@@ -35,9 +40,25 @@ class Config:
         return self.namespace or self.deck
 
 
-def _key_position(text: str, key: str) -> tuple[int, int]:
+KNOWN = ("deck", "language", "namespace", "chapters", "kinds", "tags", "exclude", "max_image_mb")
+MAX_CONFIG_BYTES = 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _key_position(text: str, key: str, table: str | None = None) -> tuple[int, int]:
+    """Line and column of `key = …`, `key.x = …`, `[key]` or `[[key]]` (inside `[table]` when given)."""
+    name = rf"(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')"
+    assignment = re.compile(rf"^\s*({name})\s*[=.]")
+    header = re.compile(rf"^\s*\[\[?\s*({name})\s*[\].]")
+    inside = table is None
     for number, line in enumerate(text.splitlines(), 1):
-        match = re.match(rf"\s*({re.escape(key)})\s*=", line)
+        if table is not None and re.match(r"^\s*\[", line):
+            inside = bool(re.match(rf"^\s*\[\s*{re.escape(table)}\s*\]", line))
+            continue
+        match = assignment.match(line) if inside else None
+        match = match or (header.match(line) if table is None else None)
+        if match is None and table is not None and inside is False:
+            match = re.match(rf"^\s*{re.escape(table)}\s*\.\s*({name})\s*=", line)
         if match:
             return number, match.start(1) + 1
     return 1, 1
@@ -51,14 +72,28 @@ def _string_list(value: object) -> tuple[str, ...] | None:
 
 def load_config(root: Path, display_root: str, report: Report) -> Config:
     """Read ``root/anki-build.toml`` if present; problems become diagnostics, defaults fill gaps."""
+    from .files import NotRegularFile, TooLarge, human_size, read_regular
+
     default = Config(deck=root.resolve().name or "anki-build")
     path = root / CONFIG_NAME
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return default
     shown = f"{display_root.rstrip('/')}/{CONFIG_NAME}"
+    if not path.resolve().is_relative_to(root.resolve()):
+        report.error(shown, 1, 1, "config-unreadable", "the config is a symlink to a file outside the notes folder")
+        return default
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
         data = tomllib.loads(text)
+    except TooLarge as exc:
+        report.error(shown, 1, 1, "config-unreadable", f"config file is {human_size(exc.size)}; the limit is 1 MiB")
+        return default
+    except NotRegularFile:
+        report.error(shown, 1, 1, "config-unreadable", "config is not a regular file (a FIFO, socket or device)")
+        return default
+    except OSError as exc:
+        report.error(shown, 1, 1, "config-unreadable", f"cannot read the config: {exc.strerror or exc}")
+        return default
     except UnicodeDecodeError as exc:
         report.error(shown, 1, 1, "config-encoding", f"config file is not UTF-8 ({exc.reason})")
         return default
@@ -67,6 +102,9 @@ def load_config(root: Path, display_root: str, report: Report) -> Config:
         line, col = (int(match[1]), int(match[2])) if match else (1, 1)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         report.error(shown, line, col, "config-syntax", f"invalid TOML: {message}")
+        return default
+    except RecursionError:
+        report.error(shown, 1, 1, "config-syntax", "invalid TOML: values are nested too deeply")
         return default
 
     values: dict[str, object] = {}
@@ -77,37 +115,53 @@ def load_config(root: Path, display_root: str, report: Report) -> Config:
 
     for key, value in data.items():
         if key in ("deck", "namespace"):
-            if isinstance(value, str) and value.strip():
+            if isinstance(value, str) and value.strip() and not _CONTROL.search(value):
                 values[key] = value.strip()
             else:
-                bad(key, "must be a non-empty string")
+                bad(key, "must be a non-empty string without control characters")
         elif key == "language":
             if value in LANGUAGES:
                 values[key] = value
             else:
-                bad(key, f"must be one of {', '.join(map(repr, LANGUAGES))}, got {value!r}")
+                bad(key, f"must be one of {', '.join(map(repr, LANGUAGES))}, got {_short(repr(value))}")
         elif key in ("chapters", "tags", "exclude"):
             items = _string_list(value)
             if items is None:
                 bad(key, "must be a list of strings")
-            elif key == "tags" and any(re.search(r"\s", t) for t in items):
-                bad(key, "tags cannot contain spaces (Anki splits tags on spaces)")
+            elif any(_CONTROL.search(t) for t in items):
+                bad(key, "must not contain control characters")
+            elif key == "tags" and any(re.search(r"\s", t) or not t for t in items):
+                bad(key, "tags cannot be empty or contain spaces (Anki splits tags on spaces)")
             else:
                 values[key] = items
         elif key == "kinds":
-            if isinstance(value, dict) and all(k in KINDS and isinstance(v, bool) for k, v in value.items()):
-                values[key] = frozenset(k for k in KINDS if value.get(k, True))
-            else:
+            if not isinstance(value, dict):
                 bad(key, f"must be a table of booleans with keys {', '.join(KINDS)}")
+                continue
+            for kind, switch in value.items():
+                if kind not in KINDS or not isinstance(switch, bool):
+                    line, col = _key_position(text, kind, "kinds")
+                    problem = "must be true or false" if kind in KINDS else f"unknown kind (known: {', '.join(KINDS)})"
+                    report.error(shown, line, col, "config-value", f"kinds.{_short(kind)}: {problem}")
+            values[key] = frozenset(k for k in KINDS if value.get(k, True) is not False)
+        elif key == "max_image_mb":
+            if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1024:
+                values[key] = float(value)
+            else:
+                bad(key, "must be a number of MiB between 0 and 1024")
         else:
             import difflib
 
             line, col = _key_position(text, key)
-            known = ("deck", "language", "namespace", "chapters", "kinds", "tags", "exclude")
-            hint = difflib.get_close_matches(key, known, n=1)
+            hint = difflib.get_close_matches(key, KNOWN, n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            report.error(shown, line, col, "config-key", f"unknown key '{key}'{suggestion}")
+            report.error(shown, line, col, "config-key", f"unknown key '{_short(key)}'{suggestion}")
     return Config(**{"deck": default.deck, **values}, source=path)  # type: ignore[arg-type]
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def find_notes_root(cwd: Path) -> Path | None:

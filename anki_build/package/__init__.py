@@ -9,9 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
-import tempfile
 import time
 import warnings
 import zipfile
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import genanki
 
+from ..files import atomic_writer
 from ..notetypes import NoteType, note_types
 from ..render import RenderedDeck
 
@@ -103,20 +102,41 @@ def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int])
                 due=position,  # new cards come in course order, whatever the subdecks' names
             )
         )
-    package = genanki.Package(list(decks.values()))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".anki-build-", dir=out.parent) as work:
-        db_path = Path(work) / "collection.anki2"
-        timestamp = time.time()
-        with contextlib.closing(sqlite3.connect(db_path)) as conn:
-            package.write_to_db(conn.cursor(), timestamp, count(int(timestamp * 1000)))
-            conn.commit()
-        partial = Path(work) / "deck.apkg"
-        names = sorted(deck.media.files)
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.write(db_path, "collection.anki2")
-            archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False))
-            for i, name in enumerate(names):
-                archive.writestr(str(i), deck.media.files[name].read())
-        os.replace(partial, out)
+    collection = _collection(list(decks.values()), list(models.values()))
+    names = sorted(deck.media.files)
+    with atomic_writer(out) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("collection.anki2", collection)
+        archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False))
+        for i, name in enumerate(names):
+            archive.writestr(str(i), deck.media.files[name])
     return PackageResult(path=out, size=out.stat().st_size, media=len(names))
+
+
+def _collection(decks: list[genanki.Deck], models: list[genanki.Model]) -> bytes:
+    """The package's SQLite collection, built in memory (no scratch files to leave behind).
+
+    genanki's own `Deck.write_to_db` rewrites the whole decks and models JSON once per deck, which is
+    quadratic in the number of chapters; here each is written once.
+    """
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
+    timestamp = time.time()
+    ids = count(int(timestamp * 1000))
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        cursor = conn.cursor()
+        cursor.executescript(APKG_SCHEMA)
+        cursor.executescript(APKG_COL)
+        (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
+        all_decks = json.loads(decks_json)
+        all_decks.update({str(d.deck_id): d.to_json() for d in decks})
+        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+        all_models = json.loads(models_json)
+        home = decks[0].deck_id if decks else 1
+        all_models.update({str(m.model_id): m.to_json(timestamp, home) for m in models})
+        cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
+        for target in decks:
+            for note in target.notes:
+                note.write_to_db(cursor, timestamp, target.deck_id, ids)
+        conn.commit()
+        return conn.serialize()

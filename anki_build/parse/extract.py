@@ -11,14 +11,17 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
 from ..diagnostics import Report
+from ..render.tex import DEFINITIONS as TEX_DEFINITIONS
+from ..render.tex import tex_hazards
 from ..structure import Chapter, Fragment, Location, Note, NoteKind, SourceFile
-from ..structure.notes import walk_tokens
-from .assets import AssetResolver
+from ..structure.notes import walk_with_maps
+from .assets import Asset, AssetResolver, html_image_sources
 
 COLONS = (":", "：")
 _QUESTION = re.compile(r"^\s*(?:Q|问|问题|Question)\s*[:：]\s*", re.IGNORECASE)
@@ -30,10 +33,6 @@ _STRAY_DOLLAR = re.compile(r"(?<![\\\d])\$(?=[^\s\d$])")
 _ID_COMMENT = re.compile(r"<!--\s*id:\s*([\w.-]+)\s*-->")
 _ID_ATTR = re.compile(r"\s*\{#([^\W_][\w.-]*)\}")
 _CHECK = re.compile(r"^\s*<!--\s*check\b", re.IGNORECASE)
-# The render stage removes these (they leak between cards in Anki's reviewer); here they are reported.
-TEX_DEFINITIONS = re.compile(
-    r"\\(newcommand|renewcommand|providecommand|DeclareMathOperator|require|def|let)(?![A-Za-z])"
-)
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
 
@@ -58,6 +57,7 @@ class Context:
     formula_labels: dict[str, int] = field(default_factory=dict)
     pending_id: str | None = None  # from `{#id}` or `<!-- id: … -->`, for the next note
     pending_check: str = ""  # a `<!-- check: … -->` comment waiting for its display block
+    cursors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # see `locate`
     skipping: bool = False
     notes: list[Note] = field(default_factory=list)
 
@@ -76,6 +76,48 @@ class Context:
 
     def warn(self, where: Location, code: str, message: str) -> None:
         self.report.warning(where.path, where.line, where.col, code, message)
+
+    def locate(self, block: list[int] | None, needles: list[str], default: Location) -> Location:
+        """Where the first of `needles` next occurs in the block's lines (after the last thing found there)."""
+        if not block:
+            return default
+        first, last = block[0], min(block[1], len(self.lines))
+        line, col = self.cursors.get((first, last), (first, 0))
+        for needle in (n for n in needles if n):
+            for number in range(line, last):
+                at = self.lines[number].find(needle, col if number == line else 0)
+                if at >= 0:
+                    self.cursors[(first, last)] = (number, at + len(needle))
+                    return Location(self.file.display, number + 1, at + 1)
+        return default
+
+    def _inspect(self, tokens: list[Token], where: Location) -> None:
+        """Resolve each image (and warn at its own position) and warn about TeX the render stage neutralises."""
+        # Tokens the rules made (a definition split off its term) have no lines: search the note's paragraph.
+        end = where.line
+        while end < len(self.lines) and self.lines[end].strip():
+            end += 1
+        fallback = [where.line - 1, end]
+        for token, block in walk_with_maps(tokens):
+            block = block or fallback
+            if token.type == "image" and "asset" not in token.meta:
+                src = str(token.attrs.get("src", ""))
+                embed = bool(token.meta.get("embed"))
+                at = self.locate(block, [f"![[{src}" if embed else "", unquote(src), src], where)
+                if not embed and at != where:
+                    at = Location(at.path, at.line, self.lines[at.line - 1].rfind("![", 0, at.col) + 1 or at.col)
+                token.meta["asset"] = self.assets.resolve(src, at, embed=embed)
+            elif token.type in ("html_inline", "html_block") and "assets" not in token.meta:
+                found: dict[str, Asset | None] = {}
+                for src in html_image_sources(token.content):
+                    found[src] = self.assets.resolve(src, self.locate(block, [src, "<img"], where))
+                token.meta["assets"] = found
+            elif token.type.startswith("math") and not token.meta.get("tex_checked"):
+                token.meta["tex_checked"] = True
+                for hazard in tex_hazards(token.content):
+                    at = self.locate(block, ["\\" + hazard.command], where)
+                    code = "tex-definition" if hazard.command in TEX_DEFINITIONS else "tex-unsafe"
+                    self.warn(at, code, f"\\{hazard.command} is changed on the card: {hazard.reason}")
 
     def add_pair(
         self, kind: NoteKind, front: list[Token], back: list[Token], where: Location, key_text: str | None = None
@@ -102,15 +144,7 @@ class Context:
         if key.endswith(":"):
             self.warn(where, "empty-key", f"{kind} note has no text to identify it; skipped")
             return
-        for token in walk_tokens(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else [])):
-            self.assets.resolve_token(token, where)
-            if token.type.startswith("math") and (definition := TEX_DEFINITIONS.search(token.content)):
-                self.warn(
-                    where,
-                    "tex-definition",
-                    f"\\{definition[1]} is removed from the card: in Anki it would leak into every later "
-                    "card; write the macro out (or use one MathJax knows)",
-                )
+        self._inspect(back.tokens + (front.tokens if front else []) + (extra.tokens if extra else []), where)
         self.notes.append(
             Note(
                 kind=kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import escape as escape_html
 
 from markupsafe import Markup
 
@@ -13,6 +14,7 @@ from ..derive.syntax import split_rows
 from ..diagnostics import Report
 from ..structure import Fragment, Note, NoteKind, Project
 from .html import Media, render_tokens
+from .sanitise import CONTROL, MathSlots, finish
 from .templates import field_templates
 from .tex import math_html
 
@@ -50,17 +52,17 @@ def chapter_tag(label: str) -> str:
     return "chapter::" + re.sub(r"[\s\u3000]+", "_", label.replace("::", "_")).strip("_")
 
 
-def _fragment(fragment: Fragment | None, media: Media, *, cloze: bool = False) -> Markup:
+def _fragment(fragment: Fragment | None, media: Media, slots: MathSlots, *, cloze: bool = False) -> Markup:
     if fragment is None:
         return Markup("")
-    return Markup(render_tokens(fragment.tokens, inline=fragment.inline, media=media, cloze=cloze))
+    return Markup(render_tokens(fragment.tokens, inline=fragment.inline, media=media, slots=slots, cloze=cloze))
 
 
-def _derivation_values(note: Note, check: BlockResult | None) -> dict[str, object]:
+def _derivation_values(note: Note, check: BlockResult | None, slots: MathSlots) -> dict[str, object]:
     """Starting expression and verdicts for the derivation template (and its tag)."""
     rows = split_rows(next((t.content for t in note.back.tokens if t.type == "math_block"), ""), 0)
     first = next((r for r in rows if r.kind == "start"), None)
-    start = Markup(math_html(first.lhs, True)) if first else ""
+    start = Markup(slots.add(math_html(first.lhs, True))) if first else ""
     if check is None:
         return {"start": start, "verdict": "", "rows": []}
     return {"start": start, "verdict": check.verdict, "rows": check.rows}
@@ -71,27 +73,33 @@ def render_note(
 ) -> RenderedNote:
     templates = field_templates()
     cloze = note.kind is NoteKind.CLOZE
+    slots = MathSlots()
     values = {
         "lang": config.language,
-        "front": _fragment(note.front, media),
-        "back": _fragment(note.back, media, cloze=cloze),
+        "front": _fragment(note.front, media, slots),
+        "back": _fragment(note.back, media, slots, cloze=cloze),
         "chapter": note.chapter.label,
-        "section": _fragment(note.section, media),
+        "section": _fragment(note.section, media, slots),
         "sentence_label": note.sentence_label,
     }
     module = templates[note.kind.value]
     context = str(templates["context"].context(values)).strip()
-    extra = str(_fragment(note.extra, media))
+    extra = str(_fragment(note.extra, media, slots))
     derivation_tag: list[str] = []
     if note.kind is NoteKind.DERIVATION:
-        values.update(_derivation_values(note, check), where=Markup(extra))
+        values.update(_derivation_values(note, check, slots), where=Markup(extra))
         extra = str(module.extra(values)).strip()
         derivation_tag = [f"derivation::{values['verdict'] or 'unchecked'}"]
-    common = {"Key": note.key, "Extra": extra, "Context": context, "Source": rel_source, "Kind": note.kind.value}
+    shown = {"Extra": extra, "Context": context}
     if cloze:
-        fields = {"Text": str(module.back(values)).strip(), **common}
+        shown["Text"] = str(module.back(values)).strip()
     else:
-        fields = {"Front": str(module.front(values)).strip(), "Back": str(module.back(values)).strip(), **common}
+        shown["Front"], shown["Back"] = str(module.front(values)).strip(), str(module.back(values)).strip()
+    fields = {name: finish(value, media.files, slots) for name, value in shown.items()}
+    # The key is searched for verbatim (`"Key:concept:…"`) and can hold no markup: words, ids, `< > = + - * / ^ |`.
+    fields["Key"] = CONTROL.sub("", note.key)
+    fields["Source"] = finish(escape_html(rel_source, quote=False), media.files)
+    fields["Kind"] = note.kind.value
     subdeck = note.deck or note.chapter.label
     deck = "::".join([deck_component(config.deck)] + [deck_component(p) for p in subdeck.split("::")])
     tags = [chapter_tag(note.chapter.label), *derivation_tag, *config.tags, *note.tags]
@@ -107,12 +115,22 @@ def render_note(
 
 
 def render_project(project: Project, report: Report, checks: dict[str, BlockResult] | None = None) -> RenderedDeck:
-    deck = RenderedDeck(name=deck_component(project.config.deck), namespace=project.config.guid_namespace)
+    deck = RenderedDeck(
+        name=deck_component(project.config.deck),
+        namespace=project.config.guid_namespace,
+        media=Media(max_bytes=project.config.max_image_bytes),
+    )
     prefix = project.display_root.rstrip("/") + "/"
     for note in project.notes:
         rel = note.location.path.removeprefix(prefix) if prefix != "./" else note.location.path
         source = f"{rel}:{note.location.line}"
+        failed = len(deck.media.failed)
         rendered = render_note(note, project.config, deck.media, source, (checks or {}).get(note.key))
+        for src, why in deck.media.failed[failed:]:
+            where = note.location
+            report.warning(
+                where.path, where.line, where.col, "image-missing", f"image '{src}' could not be read ({why}); left out"
+            )
         if note.kind is NoteKind.CLOZE and "{{c" not in rendered.fields["Text"]:
             where = note.location
             report.warning(

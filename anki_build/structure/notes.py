@@ -57,6 +57,17 @@ def walk_tokens(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def walk_with_maps(tokens: list[Token], block: list[int] | None = None) -> list[tuple[Token, list[int] | None]]:
+    """Every token with the source lines of the nearest block around it (inline tokens have none of their own)."""
+    out: list[tuple[Token, list[int] | None]] = []
+    for token in tokens:
+        here = token.map or block
+        out.append((token, here))
+        if token.children:
+            out.extend(walk_with_maps(token.children, here))
+    return out
+
+
 def plain_text(tokens: list[Token]) -> str:
     parts: list[str] = []
     for token in tokens:

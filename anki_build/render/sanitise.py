@@ -1,0 +1,202 @@
+"""The last gate before a card: whatever a note contains, a field can neither run code nor load anything.
+
+A field is finished in three steps, and nothing rewrites it afterwards:
+
+1. ``nh3`` (ammonia, built on html5ever, the HTML parser browsers use) parses the field exactly as a
+   browser would and keeps only allow-listed tags and attributes. An image ``src`` survives only when it
+   names a media file this build wrote; every other URL, whatever its spelling, is dropped. No ``href``
+   survives at all.
+2. The canonical HTML is re-emitted with what a browser's parse cannot catch made inert: text that
+   MathJax or Anki would act on (``\\(``, ``\\[``, ``[sound:…]``, ``[latex]``…) gets an empty
+   ``<span>`` in the middle, control characters go, and an image left without a source shows its alt
+   text. Formulas the math rules produced are put back in only here, from placeholders.
+3. ``nh3`` runs once more on the result, so the output is a fixed point of the sanitiser.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from collections.abc import Callable, Container
+from html.parser import HTMLParser
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "title", "lang", "dir"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style"},
+    "span": {"style"},
+    "div": {"style"},
+    "pre": {"style"},
+    "ol": {"start"},
+}
+DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea", "title"}
+STYLE_PROPERTIES = {"color", "background-color", "font-weight", "font-style", "text-decoration", "text-align"}
+VOID = {"br", "hr", "img"}
+INERT = '<span class="ab-nomath"></span>'
+
+_NUMBER = re.compile(r"^\d{1,5}%?$")
+_CLASS = re.compile(r"^ab-[a-z0-9-]{1,40}$")
+_LANG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+_UNSAFE_STYLE = re.compile(r"[()\\@<>]|/\*|url|expression|image", re.IGNORECASE)
+# C0 controls but tab and newline, DEL, C1 controls, and non-characters: Anki's field separator is \x1f.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+# What MathJax would typeset in text (Anki: `\(…\)`, `\[…\]`, no `$`), and Anki's own text syntax.
+_LIVE_TEXT = re.compile(r"\\(?=[()\[\]])|\[(?=/?(?:latex|\$\$?)\])|\[(?=sound:|anki:)", re.IGNORECASE)
+_LIVE_ATTRIBUTE = re.compile(r"\[(?=/?(?:latex|\$\$?)\]|sound:|anki:)", re.IGNORECASE)
+
+SourceMap = Callable[[str], str | None]
+
+
+def _attribute_filter(sources: SourceMap) -> Callable[[str, str, str], str | None]:
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if attribute == "src":
+            return sources(value) if tag == "img" else None
+        if attribute in ("width", "height", "colspan", "rowspan", "start"):
+            return value.strip() if _NUMBER.match(value.strip()) else None
+        if attribute == "class":
+            kept = [word for word in value.split() if _CLASS.match(word)]
+            return " ".join(kept) or None
+        if attribute == "style":
+            return None if _UNSAFE_STYLE.search(value) else value
+        if attribute == "lang":
+            return value if _LANG.match(value) else None
+        if attribute == "dir":
+            return value if value.lower() in ("ltr", "rtl", "auto") else None
+        return value  # title, alt: text
+
+    return keep
+
+
+def clean(fragment: str, sources: SourceMap) -> str:
+    """Parse like a browser, keep the allow-list; `sources` maps an image source to a media name (or None)."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute_filter(sources),
+        url_schemes=set(),
+        filter_style_properties=STYLE_PROPERTIES,
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+class _Emitter(HTMLParser):
+    """Re-emits nh3's canonical HTML with live text made inert and the formulas put back."""
+
+    def __init__(self, slots: MathSlots | None) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.slots = slots
+
+    def _attributes(self, attrs: list[tuple[str, str | None]]) -> str:
+        parts = []
+        for name, value in attrs:
+            text = CONTROL.sub("", self.slots.drop(value or "") if self.slots else value or "")
+            text = _LIVE_ATTRIBUTE.sub("[\u200b", text)
+            parts.append(f' {name}="{html.escape(text, quote=True)}"')
+        return "".join(parts)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and not any(name == "src" for name, _ in attrs):
+            alt = next((value for name, value in attrs if name == "alt" and value), "")
+            if alt:
+                self.out.append('<span class="ab-missing-image">')
+                self.handle_data(alt)
+                self.out.append("</span>")
+            return
+        self.out.append(f"<{tag}{self._attributes(attrs)}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in VOID:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        text = _LIVE_TEXT.sub(lambda m: m[0] + INERT, html.escape(CONTROL.sub("", data), quote=False))
+        self.out.append(self.slots.restore(text) if self.slots else text)
+
+
+class MathSlots:
+    """Formulas wait here as placeholders while the HTML around them is sanitised."""
+
+    def __init__(self) -> None:
+        self.nonce = secrets.token_hex(6)
+        self.items: list[str] = []
+        self._pattern = re.compile(f"\ue000{self.nonce}:(\\d+)\ue001")
+
+    def add(self, math: str) -> str:
+        self.items.append(math)
+        return f"\ue000{self.nonce}:{len(self.items) - 1}\ue001"
+
+    def restore(self, text: str) -> str:
+        return self._pattern.sub(lambda m: self.items[int(m[1])], text)
+
+    def drop(self, text: str) -> str:
+        return self._pattern.sub("", text)
+
+
+def finish(field: str, media_names: Container[str], slots: MathSlots | None = None) -> str:
+    """The gate every field passes last (see the module docstring)."""
+
+    def media_only(value: str) -> str | None:
+        return value if value in media_names else None
+
+    emitter = _Emitter(slots)
+    emitter.feed(clean(field, media_only))
+    emitter.close()
+    return clean("".join(emitter.out), media_only).strip()
