@@ -59,3 +59,14 @@ class Report:
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=lambda d: (d.path, d.line, d.col, d.code))
+
+
+def internal_error(exc: BaseException) -> str:
+    """The message for a bug caught at a file or note boundary: what failed, and that it is ours."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+    return f"anki-build failed here ({type(exc).__name__}: {exc}{where}); this is a bug, please report it"

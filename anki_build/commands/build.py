@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +84,20 @@ def default_output(root: Path, deck: str) -> Path:
     return root.resolve().parent / "decks" / f"{safe}.apkg"
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """A build allocates millions of short-lived tokens and frees them at the end; CPython's cyclic collector
+    would traverse them again and again (a third of the build time on a large book, and worse than linear on
+    one huge file). Reference counting still frees everything; the collector runs again when the build ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(
     root: Path,
     display_root: str,
@@ -93,6 +110,20 @@ def build(
     write_lock: bool = True,
 ) -> BuildSummary:
     """parse → render → identify → package. With `plan_only`, stop before anything is written."""
+    with _no_cyclic_gc():
+        return _build(root, display_root, output, strict, plan_only, now, check, write_lock)
+
+
+def _build(
+    root: Path,
+    display_root: str,
+    output: Path | None,
+    strict: bool,
+    plan_only: bool,
+    now: int | None,
+    check: bool,
+    write_lock: bool,
+) -> BuildSummary:
     report = Report()
     config = load_config(root, display_root, report)
     summary = BuildSummary(deck=config.deck, notes_root=display_root, strict=strict)

@@ -47,7 +47,7 @@ def check(root: Path, display_root: str, *, cache: Path | None = None) -> CheckS
     config = load_config(root, display_root, report)
     if report.errors:
         return CheckSummary(diagnostics=report.sorted())
-    paths, _, _ = find_files(root, config.exclude, set())
+    paths = find_files(root, config.exclude, set()).notes
     memo_key = _memo_key(root, display_root, config.source, paths)
     memo = _Memo(cache)
     if memo_key in memo.data:

@@ -10,9 +10,11 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from ..diagnostics import internal_error
 from ..structure import Chapter, Fragment, Project, SourceFile
 from .assets import AssetResolver
 from .discover import find_files, natural_key, navigation_order, split_number
+from .front_matter import FrontMatter, read_front_matter
 from .source import read_source
 
 if TYPE_CHECKING:
@@ -29,33 +31,10 @@ def _display(display_root: str, rel: str) -> str:
     return rel if root in ("", ".") else f"{root}/{rel}"
 
 
-def _front_matter(file: SourceFile, tokens: list[Token], report: Report) -> dict[str, object]:
+def _front_matter(file: SourceFile, tokens: list[Token], report: Report) -> FrontMatter:
     if not tokens or tokens[0].type != "front_matter":
-        return {}
-    import yaml  # only files with front matter pay for it
-
-    try:
-        data = yaml.safe_load(tokens[0].content)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        col = mark.column + 1 if mark else 1
-        report.warning(
-            file.display,
-            line,
-            col,
-            "front-matter",
-            f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); ignored",
-        )
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return data
-
-
-def _tag_list(value: object) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else re.split(r"[,\s]+", str(value)) if value else []
-    return tuple(re.sub(r"\s+", "_", str(t).strip()) for t in items if str(t).strip())
+        return FrontMatter()
+    return read_front_matter(tokens[0].content, file.display, report)
 
 
 def _first_h1(tokens: list[Token]) -> str | None:
@@ -83,10 +62,10 @@ def parse_project(
     from .markdown import parser
 
     project = Project(root=root, display_root=display_root, config=config)
-    paths, images, navs = find_files(root, config.exclude, skip or set())
+    found = find_files(root, config.exclude, skip or set(), report, display_root)
     resolved_root = root.resolve()
-    parsed: list[tuple[SourceFile, list[Token], dict[str, object]]] = []
-    for path in paths:
+    parsed: list[tuple[SourceFile, list[Token], FrontMatter]] = []
+    for path in found.notes:
         rel = path.relative_to(resolved_root).as_posix()
         file = SourceFile(path=path, rel=rel, display=_display(display_root, rel))
         text = read_source(path, file.display, report)
@@ -99,19 +78,25 @@ def parse_project(
             report.error(file.display, 1, 1, "parse-failed", f"markdown parser failed on this file: {exc!r}")
             continue
         meta = _front_matter(file, tokens, report)
-        if meta.get("cards") is False:
+        if not meta.cards:
             continue
-        file.tags = _tag_list(meta.get("tags"))
+        file.tags = meta.tags
         parsed.append((file, tokens, meta))
 
     chapters = _assign_chapters(
-        project, parsed, config, navigation_order(resolved_root, navs, {f.rel: f.text for f, _, _ in parsed})
+        project, parsed, config, navigation_order(resolved_root, found.navs, {f.rel: f.text for f, _, _ in parsed})
     )
     for file, tokens, meta in parsed:
         chapter = chapters[file.rel]
-        deck = meta.get("deck")
-        resolver = AssetResolver(root=resolved_root, file=file.path, index=images, report=report)
-        notes = extract(file, chapter, tokens, report, resolver, config.kinds)
+        deck = meta.deck
+        resolver = AssetResolver(
+            root=resolved_root, file=file.path, index=found.images, report=report, max_bytes=config.max_image_bytes
+        )
+        try:
+            notes = extract(file, chapter, tokens, report, resolver, config.kinds)
+        except Exception as exc:  # a bug in one rule costs this file's notes, never the build
+            report.error(file.display, 1, 1, "internal-error", internal_error(exc))
+            continue
         if isinstance(deck, str) and deck.strip():
             for note in notes:
                 note.deck = deck.strip()
@@ -127,7 +112,7 @@ def parse_project(
 
 
 def _assign_chapters(
-    project: Project, parsed: list[tuple[SourceFile, list[Token], dict[str, object]]], config: Config, nav: list[str]
+    project: Project, parsed: list[tuple[SourceFile, list[Token], FrontMatter]], config: Config, nav: list[str]
 ) -> dict[str, Chapter]:
     """A file at the root is a chapter; files in a folder belong to that folder's chapter."""
     h1 = {file.rel: _first_h1(tokens) for file, tokens, _ in parsed}
@@ -135,7 +120,7 @@ def _assign_chapters(
     groups: dict[str, list[SourceFile]] = {}
     titles: dict[str, tuple[str | None, str]] = {}
     for file, _, meta in parsed:
-        forced = meta.get("chapter")
+        forced = meta.chapter
         rel = PurePosixPath(file.rel)
         if isinstance(forced, str | int | float) and str(forced).strip():
             key = f"chapter:{forced}"

@@ -7,13 +7,23 @@ Order comes from the project's own table of contents when it has one (`_sidebar.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import os
 import re
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from ..files import read_regular
 from ..structure.notes import walk_tokens
 from .assets import IMAGE_SUFFIXES
+from .source import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from ..diagnostics import Report
 
 NOTE_SUFFIXES = {".md", ".markdown"}
 NAV_FILES = ("_sidebar.md", "SUMMARY.md", "summary.md")
@@ -39,41 +49,94 @@ def split_number(name: str) -> tuple[str | None, str]:
     return number, name[match.end() :].strip(" _-.、")
 
 
+@dataclass
+class Found:
+    """What a walk of the notes folder found: markdown files (in natural order), images by name, tables of contents."""
+
+    notes: list[Path] = field(default_factory=list)
+    images: dict[str, list[Path]] = field(default_factory=dict)
+    navs: list[Path] = field(default_factory=list)
+
+
 def find_files(
-    root: Path, exclude: tuple[str, ...], skip: set[Path]
-) -> tuple[list[Path], dict[str, list[Path]], list[Path]]:
-    """Markdown files (sorted naturally), image files by lower-cased name, and navigation files."""
-    notes: list[Path] = []
-    navs: list[Path] = []
-    images: dict[str, list[Path]] = {}
+    root: Path, exclude: tuple[str, ...], skip: set[Path], report: Report | None = None, display_root: str = "."
+) -> Found:
+    """Walk the notes folder once. Each real folder and file is visited once, whatever symlinks point at it, so
+    a link loop ends and a linked copy adds no duplicate notes; links out of the root are never followed.
+    """
+    found = Found()
     resolved_root = root.resolve()
+    prefix = "" if display_root.rstrip("/") in ("", ".") else display_root.rstrip("/") + "/"
+
+    def warn(rel: str, code: str, message: str) -> None:
+        if report is not None:
+            report.warning(prefix + rel, 1, 1, code, message)
+
+    seen: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):
+        info = os.stat(resolved_root)
+        seen.add((info.st_dev, info.st_ino))
     stack = [resolved_root]
     while stack:
         folder = stack.pop()
+        rel_folder = folder.relative_to(resolved_root).as_posix()
         try:
-            entries = sorted(folder.iterdir())
-        except OSError:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            warn(rel_folder, "unreadable", f"cannot read this folder ({exc.strerror or exc}); its notes are skipped")
             continue
         for entry in entries:
-            if entry.name.startswith(".") or entry in skip:
+            path = Path(entry.path)
+            if entry.name.startswith(".") or path in skip:
                 continue
-            rel = entry.relative_to(resolved_root).as_posix()
+            rel = path.relative_to(resolved_root).as_posix()
             if any(fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(entry.name, pattern) for pattern in exclude):
                 continue
-            if entry.is_symlink() and not entry.resolve().is_relative_to(resolved_root):
-                continue  # never follow a link out of the notes root
-            if entry.is_dir():
-                if entry.name not in SKIP_DIRS:
-                    stack.append(entry)
-            elif entry.name in NAV_FILES:
-                navs.append(entry)
-            elif entry.suffix.lower() in NOTE_SUFFIXES and entry.name.casefold() not in SKIP_FILES:
-                notes.append(entry)
-            elif entry.suffix.lower() in IMAGE_SUFFIXES:
-                images.setdefault(entry.name.casefold(), []).append(entry)
-    notes.sort(key=lambda p: natural_key(p.relative_to(resolved_root).as_posix()))
-    navs.sort(key=lambda p: (len(p.parts), natural_key(str(p))))
-    return notes, images, navs
+            try:
+                link = entry.is_symlink()
+                if link and not path.resolve().is_relative_to(resolved_root):
+                    if _interesting(entry.name) or os.path.isdir(path):
+                        warn(rel, "symlink-outside-root", "a symlink out of the notes folder; not followed")
+                    continue
+                info = entry.stat()  # follows a link inside the root
+            except (OSError, RuntimeError) as exc:
+                if _interesting(entry.name) or entry.is_dir(follow_symlinks=False):
+                    warn(rel, "unreadable", f"cannot read this entry ({getattr(exc, 'strerror', None) or exc})")
+                continue
+            identity = (info.st_dev, info.st_ino)
+            if stat.S_ISDIR(info.st_mode):
+                if entry.name in SKIP_DIRS:
+                    continue
+                if identity in seen:
+                    if link:
+                        warn(rel, "symlink-loop", "a symlink to a folder that is already read; not followed again")
+                    continue
+                seen.add(identity)
+                stack.append(path)
+                continue
+            if not _interesting(entry.name):
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                warn(rel, "not-a-file", "not a regular file (a FIFO, socket or device); skipped")
+                continue
+            if identity in seen:
+                continue  # a second name (symlink or hard link) for a file already read
+            seen.add(identity)
+            suffix = path.suffix.lower()
+            if entry.name in NAV_FILES:
+                found.navs.append(path)
+            elif suffix in NOTE_SUFFIXES and entry.name.casefold() not in SKIP_FILES:
+                found.notes.append(path)
+            elif suffix in IMAGE_SUFFIXES:
+                found.images.setdefault(entry.name.casefold(), []).append(path)
+    found.notes.sort(key=lambda p: natural_key(p.relative_to(resolved_root).as_posix()))
+    found.navs.sort(key=lambda p: (len(p.parts), natural_key(str(p))))
+    return found
+
+
+def _interesting(name: str) -> bool:
+    suffix = Path(name).suffix.lower()
+    return name in NAV_FILES or suffix in NOTE_SUFFIXES or suffix in IMAGE_SUFFIXES
 
 
 def _normalise_target(base: PurePosixPath, href: str) -> str | None:
@@ -104,8 +167,9 @@ def navigation_order(root: Path, navs: list[Path], texts: dict[str, str]) -> lis
     for nav in navs:
         base = PurePosixPath(nav.relative_to(root).as_posix()).parent
         try:
-            tokens = parser().parse(nav.read_text(encoding="utf-8-sig", errors="replace"))
-        except (OSError, ValueError):
+            text = read_regular(nav, MAX_FILE_BYTES).decode("utf-8-sig", errors="replace")
+            tokens = parser().parse(text)
+        except (OSError, ValueError, RecursionError):
             continue
         for token in walk_tokens(tokens):
             if token.type == "link_open":

@@ -8,11 +8,11 @@ Produces the token types of mdit-py-plugins' dollarmath (``math_inline``,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
-from mdit_py_plugins.dollarmath.index import math_block_dollar
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MATHY = re.compile(r"[A-Za-z\\^_=+\-*/<>|{}]")
@@ -33,18 +33,42 @@ def looks_like_prose(content: str) -> bool:
     return not _MATHY.search(content)
 
 
-def _find_dollar_close(src: str, start: int, double: bool) -> int:
+def _memo(state: StateInline | StateBlock) -> dict[object, int]:
+    """Per-parse memory that keeps the rules linear (see :func:`_no_closer_after`)."""
+    memo = state.env.get("anki_build_memo")
+    if memo is None:
+        memo = state.env["anki_build_memo"] = {}
+    return memo
+
+
+def _find_closer(state: StateInline, closer: str, start: int) -> int:
+    """Index of the next unescaped `closer` at or after `start` in this inline's source, or -1.
+
+    Once a search fails from some position, every later search for the same closer in the same
+    source fails too; remembering that keeps `$a $b $c …` or `\\( \\( \\( …` linear.
+    """
+    src = state.src
+    memo = _memo(state)
+    key = ("inline", closer, id(src), len(src))
+    if start >= memo.get(key, len(src) + 1):
+        return -1
     pos = start
     while True:
-        end = src.find("$$" if double else "$", pos)
+        end = src.find(closer, pos)
         if end < 0:
+            memo[key] = min(start, memo.get(key, len(src) + 1))
             return -1
         if _escaped(src, end):
             pos = end + 1
             continue
-        if not double and src.startswith("$$", end) and end == start:
-            return -1
         return end
+
+
+def _find_dollar_close(state: StateInline, start: int, double: bool) -> int:
+    end = _find_closer(state, "$$" if double else "$", start)
+    if end >= 0 and not double and state.src.startswith("$$", end) and end == start:
+        return -1
+    return end
 
 
 def math_inline_dollar(state: StateInline, silent: bool) -> bool:
@@ -55,7 +79,7 @@ def math_inline_dollar(state: StateInline, silent: bool) -> bool:
     double = src.startswith("$$", pos)
     open_len = 2 if double else 1
     start = pos + open_len
-    end = _find_dollar_close(src, start, double)
+    end = _find_dollar_close(state, start, double)
     if end < 0:
         return False
     content = src[start:end]
@@ -85,16 +109,9 @@ def math_inline_bracket(state: StateInline, silent: bool) -> bool:
     if src[pos] != "\\" or pos + 1 >= len(src) or src[pos + 1] not in "([" or _escaped(src, pos):
         return False
     display = src[pos + 1] == "["
-    closer = "\\]" if display else "\\)"
-    search = pos + 2
-    while True:
-        end = src.find(closer, search)
-        if end < 0:
-            return False
-        if _escaped(src, end):
-            search = end + 1
-            continue
-        break
+    end = _find_closer(state, "\\]" if display else "\\)", pos + 2)
+    if end < 0:
+        return False
     content = src[pos + 2 : end]
     if not content.strip() or looks_like_prose(content):
         return False
@@ -126,27 +143,51 @@ def _push_block(state: StateBlock, start: int, last: int, content: str, markup: 
     token.map = [start, state.line]
 
 
+def _closing_line(
+    state: StateBlock, start: int, end: int, rule: str, closes: Callable[[int, str], bool], *, dedent_stops: bool = True
+) -> int | None:
+    """The line that closes a block opened at `start`, or None; linear over a whole document.
+
+    A block that is never closed is the worst case: every later line that looks like an opener
+    would scan to the end again. When a scan from `start` fails at line `stop` (the end, or a
+    line indented less than the block), no line in between closes, so every scan that starts in
+    between fails at `stop` too; the memo answers those at once.
+    """
+    memo = _memo(state)
+    key = ("block", rule, end, state.blkIndent if dedent_stops else -1, id(state.src))
+    failed = memo.get(key)
+    if isinstance(failed, tuple) and failed[0] < start < failed[1]:
+        return None
+    for last in range(start, end):
+        text = _line(state, last).rstrip()
+        if last > start and dedent_stops and text and state.sCount[last] < state.blkIndent:
+            memo[key] = (start, last)
+            return None
+        if closes(last, text):
+            return last
+    memo[key] = (start, end)
+    return None
+
+
 def math_block_bracket(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     r"""A display block opened by `\[` at the start of a line and closed by `\]` at a line end."""
     if state.sCount[start] - state.blkIndent >= 4:
         return False
-    first = _line(state, start)
-    if not first.startswith("\\["):
+    if not _line(state, start).startswith("\\["):
         return False
-    for last in range(start, end):
-        text = _line(state, last).rstrip()
-        if last > start and text and state.sCount[last] < state.blkIndent:
-            return False
-        if text.endswith("\\]") and (last > start or len(text) >= 4):
-            body = _block_lines(state, start, last).strip()
-            content = body[2:-2]
-            if not content.strip() or looks_like_prose(content):
-                return False
-            if silent:
-                return True
-            _push_block(state, start, last, content, "\\[")
-            return True
-    return False
+    last = _closing_line(
+        state, start, end, "bracket", lambda n, text: text.endswith("\\]") and (n > start or len(text) >= 4)
+    )
+    if last is None:
+        return False
+    body = _block_lines(state, start, last).strip()
+    content = body[2:-2]
+    if not content.strip() or looks_like_prose(content):
+        return False
+    if silent:
+        return True
+    _push_block(state, start, last, content, "\\[")
+    return True
 
 
 def math_block_env(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -157,37 +198,55 @@ def math_block_env(state: StateBlock, start: int, end: int, silent: bool) -> boo
     if not match:
         return False
     closing = f"\\end{{{match[1]}}}"
-    for last in range(start, end):
-        if last > start and state.sCount[last] < state.blkIndent and _line(state, last):
-            return False
-        if _line(state, last).rstrip().endswith(closing):
-            if silent:
-                return True
-            _push_block(state, start, last, _block_lines(state, start, last).strip(), "env")
-            return True
-    return False
-
-
-_dollar_block = math_block_dollar(False, None, True)
+    last = _closing_line(state, start, end, f"env:{match[1]}", lambda n, text: text.endswith(closing))
+    if last is None:
+        return False
+    if silent:
+        return True
+    _push_block(state, start, last, _block_lines(state, start, last).strip(), "env")
+    return True
 
 
 def math_block_dollars(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """dollarmath's `$$` block rule, made to honour `silent` so it can interrupt paragraphs."""
-    line, count = state.line, len(state.tokens)
-    found = _dollar_block(state, start, end, False)
-    if not found:
+    """`$$` blocks as dollarmath reads them (blank lines allowed inside), linear even when never closed."""
+    if state.sCount[start] - state.blkIndent >= 4:
         return False
+    begin = state.bMarks[start] + state.tShift[start]
+    line_end = state.eMarks[start]
+    if not state.src.startswith("$$", begin) or begin + 2 > line_end:
+        return False
+    first = state.src[begin:line_end]
+    if len(first.strip()) > 3:
+        if first.strip().endswith("$$"):
+            last, close = start, line_end - 2 - (len(first) - len(first.strip()))
+        elif "$$" in first[2:]:
+            return False  # `$$a$$ and more`: inline math in a paragraph, not a block
+        else:
+            last, close = None, 0
+    else:
+        last, close = None, 0
+    if last is None:
+        found = _closing_line(
+            state, start, end, "dollars", lambda n, text: n > start and text.strip().endswith("$$"), dedent_stops=False
+        )
+        if found is None:
+            return False
+        text = state.src[state.bMarks[found] + state.tShift[found] : state.eMarks[found]]
+        last, close = found, state.eMarks[found] - 2 - (len(text) - len(text.strip()))
     if silent:
-        del state.tokens[count:]
-        state.line = line
         return True
-    token = state.tokens[-1]
-    parts = [p for p in token.content.split("$$") if p.strip()]
-    if len(parts) > 1:  # `$$a$$ $$b$$` or `$$a$$$$b$$` on one line: one block each
-        del state.tokens[-1]
-        for part in parts:
-            extra = state.push("math_block", "math", 0)
-            extra.block, extra.content, extra.markup, extra.map = True, part, "$$", token.map
+    if last == start:
+        content = state.src[begin + 2 : close]
+    else:
+        parts = [state.src[begin + 2 : state.eMarks[start]]]
+        parts += [state.src[state.bMarks[n] : state.eMarks[n]] for n in range(start + 1, last)]
+        parts.append(state.src[state.bMarks[last] : close])
+        content = "\n".join(parts)
+    parts = [p for p in content.split("$$") if p.strip()]
+    for part in parts if len(parts) > 1 else [content]:  # `$$a$$ $$b$$` or `$$a$$$$b$$` on one line: one block each
+        token = state.push("math_block", "math", 0)
+        token.block, token.content, token.markup, token.map = True, part, "$$", [start, last + 1]
+    state.line = last + 1
     return True
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
+MAX_TARGET = 400  # a note name or file name, with a `|alias`, fits in this
+
 
 def wikilink(state: StateInline, silent: bool) -> bool:
     src, pos = state.src, state.pos
@@ -12,7 +14,7 @@ def wikilink(state: StateInline, silent: bool) -> bool:
     start = pos + (3 if embed else 2)
     if not (embed or src.startswith("[[", pos)):
         return False
-    end = src.find("]]", start)
+    end = src.find("]]", start, start + MAX_TARGET)  # bounded look-ahead: `[[` repeated stays linear
     if end < 0 or "\n" in src[start:end] or "[" in src[start:end]:
         return False
     inner = src[start:end]

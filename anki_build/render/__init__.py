@@ -11,7 +11,7 @@ from markupsafe import Markup
 from ..config import Config
 from ..derive.results import BlockResult
 from ..derive.syntax import split_rows
-from ..diagnostics import Report
+from ..diagnostics import Report, internal_error
 from ..structure import Fragment, Note, NoteKind, Project
 from .html import Media, render_tokens
 from .sanitise import CONTROL, MathSlots, finish
@@ -125,7 +125,12 @@ def render_project(project: Project, report: Report, checks: dict[str, BlockResu
         rel = note.location.path.removeprefix(prefix) if prefix != "./" else note.location.path
         source = f"{rel}:{note.location.line}"
         failed = len(deck.media.failed)
-        rendered = render_note(note, project.config, deck.media, source, (checks or {}).get(note.key))
+        try:
+            rendered = render_note(note, project.config, deck.media, source, (checks or {}).get(note.key))
+        except Exception as exc:  # a bug costs this note, never the deck
+            where = note.location
+            report.error(where.path, where.line, where.col, "internal-error", internal_error(exc))
+            continue
         for src, why in deck.media.failed[failed:]:
             where = note.location
             report.warning(
