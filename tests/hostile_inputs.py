@@ -674,6 +674,22 @@ g(x) &= 2x
 # delimiters: text that must not turn into live math
 # ---------------------------------------------------------------------------
 
+# A formula whose braces or trailing backslash would make MathJax read on into the prose after it.
+_MATHJAX += [
+    (
+        "mj_obf_unbalanced_brace_leak",
+        _concept("花括号泄漏", r"先写 $a{$ 再写 \href{javascript:alert(1)}{点} 最后 $}$ 收尾"),
+    ),
+    (
+        "mj_obf_trailing_backslash_leak",
+        _concept("反斜杠泄漏", r"先写 $$ a \ $$ 再写 \href{javascript:alert(1)}{点} 和 $b$"),
+    ),
+    (
+        "mj_obf_bracket_brace_leak",
+        _qa("方括号泄漏？", r"看 \(x{\) 中间 \style{background:url(//h/x)}{y} 再 \(}\) 结束。"),
+    ),
+]
+
 _DELIMITERS = [
     ("delim_entity_dec_paren", _qa("怎样写出反斜杠括号？", "用实体 &#92;(x^2&#92;) 显示为文字。")),
     ("delim_entity_bsol_paren", _concept("命名反斜杠", "&bsol;(x&bsol;) 只是文字")),

@@ -105,9 +105,18 @@ class FieldReader(HTMLParser):
             self.strings[-1] += data
 
     def live_math(self) -> list[str]:
+        """The TeX MathJax would typeset, found as its FindTeX does (the end delimiter counts only outside braces)."""
         found = []
         for text in self.strings:
-            found += re.findall(r"\\\((.*?)(?:\\\)|$)", text, re.S) + re.findall(r"\\\[(.*?)(?:\\\]|$)", text, re.S)
+            for start in re.finditer(r"\\[(\[]", text):
+                close = "\\)" if start[0] == "\\(" else "\\]"
+                braces, end = 0, None
+                for token in re.finditer(re.escape(close) + r"|\\(?:[a-zA-Z]|.)|[{}]", text[start.end() :]):
+                    if token[0] == close and braces == 0:
+                        end = token.start()
+                        break
+                    braces += {"{": 1, "}": -1 if braces else 0}.get(token[0], 0)
+                found.append(text[start.end() : start.end() + end] if end is not None else text[start.end() :])
         return found
 
 
@@ -218,8 +227,8 @@ def test_every_unsafe_tex_command_is_warned_about_at_its_line(hostile_deck) -> N
     by_vector, _, summary = hostile_deck
     warned = {(d.path, d.line) for d in summary.diagnostics if d.code in ("tex-unsafe", "tex-definition")}
     for vid, text in VECTORS:
-        if not vid.startswith("mj_") or vid not in by_vector:
-            continue
+        if not vid.startswith("mj_") or vid not in by_vector or vid.endswith("_leak"):
+            continue  # (the `_leak` vectors put the command in prose, where it is only text)
         lines = [n for n, line in enumerate(text.split("\n"), 1) if UNSAFE_TEX.search(line)]
         if lines:
             assert any((f"notes/{vid}.md", n) in warned for n in lines), vid

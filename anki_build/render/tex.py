@@ -187,6 +187,12 @@ def _color(mandatory_colors: int) -> Rule:
     return rule
 
 
+def _without_options(name: str, tex: str, i: int) -> tuple[str, int, str]:
+    """`\\cancel[attributes]{x}` → `\\cancel{x}`: the stroke stays, the attributes go."""
+    end = _optional_end(tex, i)
+    return "\\" + name, i if end is None else end, "" if end is None else _ATTRIBUTE_OPTIONS
+
+
 def _bbox(name: str, tex: str, i: int) -> tuple[str, int, str]:
     end = _optional_end(tex, i)
     if end is None:
@@ -225,6 +231,7 @@ def _unicode(name: str, tex: str, i: int) -> tuple[str, int, str]:
 
 _LINK = "it would make a link on the card; only its content is kept"
 _ATTRIBUTE = "it sets a style, class, id or attribute on the card; only its content is kept"
+_ATTRIBUTE_OPTIONS = "its [attributes] could set links or styles; they are dropped"
 _INTERACTIVE = "it makes the formula interactive; only its content is kept"
 _LOAD = "it would load an extension or a file"
 _OPTIONS = "it changes MathJax's options for every later card"
@@ -247,6 +254,10 @@ POLICY: dict[str, Rule] = {
     "mathtip": _drop_command(_INTERACTIVE),
     "texttip": _drop_command(_INTERACTIVE),
     "bbox": _bbox,
+    "cancel": _without_options,
+    "bcancel": _without_options,
+    "xcancel": _without_options,
+    "cancelto": _without_options,
     "enclose": _enclose,
     "color": _color(1),
     "textcolor": _color(1),
@@ -330,9 +341,31 @@ def cloze_safe(tex: str) -> str:
     return tex
 
 
+def closed(tex: str) -> str:
+    r"""TeX whose closing delimiter MathJax is sure to find: braces balanced and no trailing lone backslash.
+
+    MathJax ends a formula at the first `\)` (or `\]`) outside braces; an unbalanced `{` would make it read
+    on past the formula, into the text that follows (which never passed the checks above).
+    """
+    depth = 0
+    i = 0
+    while i < len(tex):
+        if tex[i] == "\\":
+            i += 2
+            continue
+        if tex[i] == "{":
+            depth += 1
+        elif tex[i] == "}" and depth:
+            depth -= 1
+        i += 1
+    if i > len(tex):  # it ended in an unpaired backslash, which would escape the closing delimiter
+        tex += " "
+    return tex + " }" * depth
+
+
 def math_html(tex: str, display: bool, *, in_cloze: bool = False) -> str:
     tex = normalise_tex(tex)
     if in_cloze:
         tex = cloze_safe(tex)
-    body = html.escape(tex, quote=False)
+    body = html.escape(closed(tex), quote=False)
     return rf"\[{body}\]" if display else rf"\({body}\)"
