@@ -317,3 +317,22 @@ def install(
                 f"{result.moved_cards} card(s) moved to their chapter deck, {result.pruned} note(s) deleted"
             )
     _finish(summary, as_json, {"install": result.to_json() if result else None})
+
+
+def run() -> None:
+    """The console script: a bug anki-build did not catch is one line on stderr and exit 1, never a traceback
+    (set ANKI_BUILD_DEBUG=1 to see it); Ctrl-C exits 130."""
+    import os
+
+    try:
+        main()
+    except KeyboardInterrupt:
+        click.echo("anki-build: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("ANKI_BUILD_DEBUG"):
+            raise
+        from .diagnostics import internal_error
+
+        click.echo(f"anki-build: error: internal-error: {internal_error(exc)}", err=True)
+        sys.exit(1)

@@ -85,25 +85,93 @@ class Lock:
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
+MAX_LOCK_BYTES = 256 * 1024 * 1024
+
+
+class LockError(ValueError):
+    """The lock file exists but cannot be used; the message says why, for a diagnostic."""
+
+
+def _entry(key: object, data: object) -> LockEntry:
+    if not isinstance(key, str) or not isinstance(data, dict) or set(data) != set(LockEntry.__dataclass_fields__):
+        raise LockError(f"entry {str(key)[:60]!r} is not a note entry")
+    entry = LockEntry(**data)
+    strings = (entry.guid, entry.kind, entry.hash, entry.deck, entry.front, entry.back)
+    if not all(isinstance(v, str) for v in strings) or not _is_int(entry.changed):
+        raise LockError(f"entry {key[:60]!r} has a value of the wrong type")
+    return entry
+
+
+def _notetype(name: object, data: object) -> dict[str, object]:
+    fine = (
+        isinstance(name, str)
+        and isinstance(data, dict)
+        and isinstance(data.get("hash"), str)
+        and _is_int(data.get("changed"))
+        and isinstance(data.get("fields"), list)
+        and all(isinstance(f, str) for f in data["fields"])
+    )
+    if not fine:
+        raise LockError(f"note type {str(name)[:60]!r} is not a note type entry")
+    return {"hash": data["hash"], "changed": data["changed"], "fields": list(data["fields"])}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_lock(text: str) -> Lock:
+    """The lock as `Lock.dumps` wrote it; raises LockError for anything else."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise LockError("it is nested too deeply to be a lock file") from None
+    except ValueError as exc:
+        raise LockError(f"it is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
+        version = data.get("version") if isinstance(data, dict) else None
+        raise LockError(f"unknown lock version {version!r}")
+    notes, notetypes = data.get("notes"), data.get("notetypes", {})
+    if not isinstance(notes, dict) or not isinstance(notetypes, dict):
+        raise LockError("it has no table of notes")
+    return Lock(
+        notes={key: _entry(key, entry) for key, entry in notes.items()},
+        notetypes={name: _notetype(name, entry) for name, entry in notetypes.items()},
+    )
+
+
+def _inside(path: Path) -> bool:
+    """The lock is read and written only as a file of the notes folder, never through a link out of it."""
+    return path.resolve().is_relative_to(path.parent.resolve())
+
+
 def load_lock(path: Path, shown: str, report: Report) -> Lock | None:
-    if not path.is_file():
+    from .files import read_regular
+
+    if not path.exists() and not path.is_symlink():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != LOCK_VERSION:
-            raise ValueError(f"unknown version {data.get('version')!r}")
-        notes = {key: LockEntry(**entry) for key, entry in data["notes"].items()}
-        return Lock(notes=notes, notetypes=dict(data.get("notetypes", {})))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        report.warning(shown, 1, 1, "lock-invalid", f"lock file ignored ({exc}); GUIDs come from note keys alone")
+        if not _inside(path):
+            raise LockError("it is a symlink to a file outside the notes folder")
+        return parse_lock(read_regular(path, MAX_LOCK_BYTES).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, LockError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        report.warning(shown, 1, 1, "lock-invalid", f"lock file ignored ({reason}); GUIDs come from note keys alone")
         return None
 
 
 def write_lock(path: Path, lock: Lock) -> bool:
     """Write atomically, and only when the content changed (so an unchanged build touches nothing)."""
+    from .files import read_regular
+
+    if not _inside(path):
+        raise OSError(0, "the lock file is a symlink out of the notes folder; it is left as it is")
     text = lock.dumps()
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
+    try:
+        if read_regular(path, MAX_LOCK_BYTES) == text.encode("utf-8"):
+            return False
+    except OSError:
+        pass
     write_atomic(path, text)
     return True
 

@@ -50,12 +50,9 @@ def check(root: Path, display_root: str, *, cache: Path | None = None) -> CheckS
     paths = find_files(root, config.exclude, set()).notes
     memo_key = _memo_key(root, display_root, config.source, paths)
     memo = _Memo(cache)
-    if memo_key in memo.data:
-        data = memo.data[memo_key]
-        return CheckSummary(
-            blocks=[BlockResult.from_json(b) for b in data["blocks"]],
-            diagnostics=[Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in data["diagnostics"]],
-        )
+    remembered = _remembered(memo.data.get(memo_key))
+    if remembered is not None:
+        return remembered
     from ..derive import check_project
     from ..parse import parse_project
 
@@ -67,6 +64,30 @@ def check(root: Path, display_root: str, *, cache: Path | None = None) -> CheckS
         {"blocks": [b.to_json() for b in summary.blocks], "diagnostics": [d.to_json() for d in summary.diagnostics]},
     )
     return summary
+
+
+def _remembered(data: object) -> CheckSummary | None:
+    """A memo entry as `store` wrote it, or None (a damaged or foreign memo only costs a re-check)."""
+    keys = {"path", "line", "col", "severity", "code", "message"}
+
+    def diagnostic(d: object) -> Diagnostic:
+        if not (isinstance(d, dict) and set(d) == keys and d["severity"] in ("warning", "error")):
+            raise ValueError("not a diagnostic")
+        if not all(isinstance(d[k], str) for k in ("path", "code", "message")):
+            raise ValueError("not a diagnostic")
+        if not all(isinstance(d[k], int) and not isinstance(d[k], bool) for k in ("line", "col")):
+            raise ValueError("not a diagnostic")
+        return Diagnostic(**{**d, "severity": Severity(d["severity"])})
+
+    if not (isinstance(data, dict) and isinstance(data.get("blocks"), list)):
+        return None
+    if not isinstance(data.get("diagnostics"), list):
+        return None
+    try:
+        blocks = [BlockResult.from_json(b) for b in data["blocks"]]
+        return CheckSummary(blocks=blocks, diagnostics=[diagnostic(d) for d in data["diagnostics"]])
+    except (TypeError, ValueError):
+        return None
 
 
 def _memo_key(root: Path, display_root: str, config: Path | None, paths: list[Path]) -> str:
@@ -91,15 +112,11 @@ class _Memo:
     """`check` answers for whole projects, next to the per-block cache (same folder)."""
 
     def __init__(self, folder: Path | None) -> None:
-        import json
 
-        from ..derive.worker import cache_dir
+        from ..derive.worker import cache_dir, load_json_cache
 
         self.path = (folder or cache_dir()) / "check-projects.json"
-        try:
-            self.data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.data = {}
+        self.data = load_json_cache(self.path)
 
     def store(self, key: str, value: dict[str, object]) -> None:
         import contextlib

@@ -51,10 +51,34 @@ class BlockResult:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> BlockResult:  # type: ignore[type-arg]
-        return cls(
-            path=data["path"],
-            line=data["line"],
-            error=data.get("error", ""),
-            rows=[RowResult(**r) for r in data["rows"]],
-        )
+    def from_json(cls, data: object) -> BlockResult:
+        """Read what `to_json` wrote; anything else (a foreign or damaged cache entry) is a ValueError."""
+        if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+            raise ValueError("not a derivation result")
+        path, line, error = data.get("path", ""), data.get("line", 0), data.get("error", "")
+        if not (isinstance(path, str) and _is_int(line) and isinstance(error, str)):
+            raise ValueError("not a derivation result")
+        return cls(path=path, line=line, error=error, rows=[_row(r) for r in data["rows"]])
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _row(data: object) -> RowResult:
+    if not isinstance(data, dict) or set(data) - set(RowResult.__dataclass_fields__):
+        raise ValueError("not a derivation row")
+    row = RowResult(**data)
+    ok = (
+        _is_int(row.line)
+        and isinstance(row.text, str)
+        and row.verdict in SEVERITY
+        and isinstance(row.detail, str)
+        and isinstance(row.counterexample, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in row.counterexample.items())
+        and (row.depends_on_refuted is None or _is_int(row.depends_on_refuted))
+        and isinstance(row.seconds, int | float)
+    )
+    if not ok:
+        raise ValueError("not a derivation row")
+    return row

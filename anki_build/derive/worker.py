@@ -55,10 +55,7 @@ class Checker:
         self._conn: Connection | None = None
         self.hits = 0
         self.version = checker_version()
-        try:
-            self.cache = json.loads(self.cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.cache = {}
+        self.cache = load_json_cache(self.cache_path)
 
     def __enter__(self) -> Checker:
         return self
@@ -89,7 +86,7 @@ class Checker:
         results = []
         for block in blocks:
             key = block.cache_key(self.version)
-            cached = self.cache.get(key)
+            cached = _usable(self.cache.get(key))
             if cached is not None:
                 self.hits += 1
                 results.append(_rebase(cached, block))
@@ -128,6 +125,28 @@ class Checker:
 
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             write_atomic(self.cache_path, json.dumps(self.cache, ensure_ascii=False))
+
+
+def load_json_cache(path: Path) -> dict[str, Any]:
+    """The cache as a dict; a missing, damaged or foreign file is an empty cache (it only costs time)."""
+    from ..files import read_regular
+
+    try:
+        data = json.loads(read_regular(path, 256 * 1024 * 1024).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _usable(entry: object) -> dict[str, Any] | None:
+    """A cache entry exactly as `_relative` wrote it, or None: entries are checked, never trusted."""
+    from .results import BlockResult
+
+    try:
+        BlockResult.from_json(entry)
+    except (ValueError, TypeError):
+        return None
+    return entry  # type: ignore[return-value]
 
 
 def checker_version() -> str:
