@@ -272,8 +272,8 @@ def _render_check(notes_dir: Path | None, as_json: bool) -> None:
     for diagnostic in summary.diagnostics:
         click.echo(diagnostic.format(), err=True)
     click.echo(
-        f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844 with Anki's MathJax: "
-        f"{len(summary.problems)} problem(s)"
+        f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844 with Anki's MathJax "
+        f"(browser {summary.isolation}, no network): {len(summary.problems)} problem(s)"
     )
     sys.exit(summary.exit_code)
 

@@ -5,6 +5,7 @@ Skipped, with the reason printed, where Chromium is not installed (`apt-get inst
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -183,3 +184,88 @@ def test_preview_opens_from_the_file_system_with_zero_mathjax_errors(tmp_path):
     assert 'data-typeset="done"' in body and 'data-errors="0"' in body and 'data-undefined-macros="0"' in body
     assert int(re.search(r'data-math="(\d+)"', body)[1]) > 500
     assert dom.count('class="phone') == 4 * int(re.search(r"(\d+) cards", dom)[1])
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that counts every connection made to it (none may arrive)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.hits = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.hits += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_the_browser_refuses_and_reports_every_request_a_card_makes(rendered):
+    """Defence in depth, past the sanitiser: raw hostile HTML straight into the phone frame."""
+    from anki_build.phone.browser import Phone
+
+    assets, cards = rendered
+    listener = Listener()
+    local = f"127.0.0.1:{listener.port}"
+    sides = [
+        ("img", f'<img src="http://{local}/x.png">'),
+        ("scheme-relative", f'<img src="//{local}/y.png">'),
+        ("css", f'<div style="background-image: url(http://{local}/z.png)">x</div>'),
+        ("stylesheet", f'<link rel="stylesheet" href="http://{local}/s.css">'),
+        (
+            "font",
+            f"<style>@font-face {{font-family: f; src: url(http://{local}/f.woff)}} p {{font-family: f}}</style><p>字</p>",
+        ),
+        ("handler", f'<img src="missing.png" onerror="fetch(\'http://{local}/h\')">'),
+        ("https", "<img src='https://example.com/x.png'>"),
+        ("hostname", "<img src='http://localhost/x.png'>"),
+    ]
+    try:
+        with Phone(assets, cards.media) as phone:
+            results = {r.id: r.problems for r in phone.check(sides)}
+            isolation, blocked = phone.isolation, list(phone.blocked)
+    finally:
+        listener.close()
+    assert listener.hits == 0
+    assert [
+        side for side, problems in results.items() if not any(p["kind"] == "network-request" for p in problems)
+    ] == []
+    assert any(local in request for request in blocked)
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        assert isolation == "sandboxed, as nobody"
+
+
+def test_check_render_of_hostile_notes_sends_nothing_anywhere(tmp_path):
+    """Every hostile vector, aimed at a live local listener, through the whole check --render."""
+    import json
+
+    from hostile_inputs import VECTORS
+
+    listener = Listener()
+    local = f"127.0.0.1:{listener.port}"
+    files: dict[str, str | bytes] = {
+        f"{vid}.md": re.sub(r"(?<=//)(host|h)\b|(?<=\\\\)(host|h)\b", local, text) for vid, text in VECTORS
+    }
+    files["a.png"] = PNG + b"\x00" * 32
+    root = write_tree(tmp_path / "notes", files)
+    try:
+        result = cli("check", "--render", str(root), "--json")
+    finally:
+        listener.close()
+    data = json.loads(result.stdout)
+    assert data["sides"] > 500
+    assert listener.hits == 0
+    assert [p for p in data["problems"] if p["kind"] == "network-request"] == []

@@ -134,6 +134,7 @@ class _Memo:
 class RenderSummary:
     sides: int = 0
     math: int = 0
+    isolation: str = ""
     problems: list[dict[str, object]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -145,6 +146,7 @@ class RenderSummary:
         return {
             "sides": self.sides,
             "math": self.math,
+            "isolation": self.isolation,
             "problems": self.problems,
             "exit_code": self.exit_code,
             "diagnostics": [d.to_json() for d in self.diagnostics],
@@ -156,6 +158,7 @@ def render(root: Path, display_root: str) -> RenderSummary:
 
     Raises the phone module's *Unavailable errors when Chromium, the Anki backend or MathJax is missing.
     """
+    import subprocess
     import tempfile
 
     from ..derive.worker import cache_dir
@@ -180,7 +183,12 @@ def render(root: Path, display_root: str) -> RenderSummary:
             ]
             sources = {c.id: c.source for c in rendered.cards}
             with Phone(assets, rendered.media) as phone:
-                results = phone.check(sides)
+                try:
+                    results = phone.check(sides)
+                except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                    results = []
+                    summary.diagnostics.append(_render_failed(display_root, str(exc)))
+                summary.isolation, blocked = phone.isolation, list(phone.blocked)
         finally:
             rendered.close()
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
@@ -198,5 +206,18 @@ def render(root: Path, display_root: str) -> RenderSummary:
             summary.problems.append(
                 {"path": where, "line": int(line) if line.isdigit() else 1, "card": card_id, "side": side, **problem}
             )
+    if blocked and not any(p["kind"] == "network-request" for p in summary.problems):
+        report.error(
+            display_root,
+            1,
+            1,
+            "render-network-request",
+            f"the browser asked for {len(blocked)} thing(s) on the network, all refused (first: {blocked[0]})",
+        )
+        summary.problems.append({"path": display_root, "line": 1, "kind": "network-request", "message": blocked[0]})
     summary.diagnostics += report.sorted()
     return summary
+
+
+def _render_failed(display_root: str, why: str) -> Diagnostic:
+    return Diagnostic(display_root, 1, 1, Severity.ERROR, "render-failed", f"the cards could not be rendered: {why}")

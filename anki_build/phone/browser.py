@@ -1,8 +1,16 @@
 """Typesetting cards in headless Chromium at 390×844 with Anki's MathJax, and reading back what went wrong.
 
-One browser launch renders the whole deck: a page on a loopback HTTP server swaps each card
-side into `#qa` of a 390×844 iframe (new headless Chromium has a 500 px minimum window, so the
-frame, not the window, is the phone) and typesets it the way Anki's reviewer does.
+One browser launch renders the whole deck: a page swaps each card side into `#qa` of a 390×844
+iframe (new headless Chromium has a 500 px minimum window, so the frame, not the window, is the
+phone) and typesets it the way Anki's reviewer does.
+
+Cards come from notes, and notes from strangers, so the browser is shut in as far as this machine
+allows: a fresh profile per run; Chromium's own sandbox (as an unprivileged user when anki-build runs
+as root, which Chromium otherwise refuses); and no network at all. Every request the browser makes,
+to any host or port including loopback, goes to a proxy in this process that serves the page, Anki's
+MathJax and the deck's media under a made-up origin and refuses and records everything else; host
+names resolve to nothing, so nothing can go around it. A card side that asks for anything from the
+network is reported.
 """
 
 from __future__ import annotations
@@ -19,9 +27,13 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 WIDTH, HEIGHT = 390, 844
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+ORIGIN_HOST = "cards.anki-build.invalid"  # served only by the proxy below; `.invalid` never resolves anywhere
+ORIGIN = f"http://{ORIGIN_HOST}"
+NOBODY = 65534
 
 
 class BrowserUnavailable(RuntimeError):
@@ -57,8 +69,16 @@ async function checkSide(qa) {
   const residue = text.match(/\{\{c\d+::|\}\}/);
   if (residue) problems.push({kind: "cloze-residue", tex: "", message: text.substr(Math.max(0, residue.index - 20), 60)});
   const images = Array.from(qa.querySelectorAll("img"));
-  await Promise.all(images.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
+  await Promise.all(images.map(i => i.complete ? null : new Promise(r => { i.addEventListener("load", r); i.addEventListener("error", r); })));
   for (const img of images) if (!img.naturalWidth) problems.push({kind: "broken-image", tex: "", message: img.getAttribute("src") || ""});
+  qa.getBoundingClientRect();  // style and layout now, so that CSS-initiated requests start
+  await new Promise(r => setTimeout(r, 20));  // and let them settle (virtual time: no wall-clock cost)
+  const seen = window.__seenResources || 0;
+  const entries = performance.getEntriesByType("resource");
+  window.__seenResources = entries.length;
+  for (const entry of entries.slice(seen))
+    if (!entry.name.startsWith(location.origin + "/") && !entry.name.startsWith("data:"))
+      problems.push({kind: "network-request", tex: "", message: `the card asked for ${entry.name.slice(0, 200)} (blocked)`});
   if (document.documentElement.scrollWidth > window.innerWidth + 1)
     problems.push({kind: "page-overflow", tex: "", message: `the page is ${document.documentElement.scrollWidth} px wide on a ${window.innerWidth} px screen`});
   return {math: items.length, viewport: [window.innerWidth, window.innerHeight], problems};
@@ -94,9 +114,38 @@ _PAGE = """<!doctype html><html><head><meta charset="utf-8"></head>
 </script><pre id="result" style="display:none"></pre></body></html>"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+class _Proxy(http.server.SimpleHTTPRequestHandler):
+    """Chromium's only way out: serves the made-up origin from the scratch folder, refuses everything else."""
+
+    blocked: list[str]  # requests from the cards' page, set on the subclass made for each run
+    housekeeping: list[str]  # Chromium's own background requests (time, updates), refused all the same
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def _refused(self) -> None:
+        """Refuse, and record: a request the page made carries its Referer or Origin; the browser's own do not."""
+        source = f"{self.headers.get('Referer', '')} {self.headers.get('Origin', '')}"
+        (self.blocked if ORIGIN_HOST in source else self.housekeeping).append(f"{self.command} {self.path[:200]}")
+        self.send_error(403, "anki-build renders cards offline")
+
+    def _ours(self) -> bool:
+        target = urlsplit(self.path)
+        if self.command == "CONNECT" or (target.scheme and target.netloc.lower() != ORIGIN_HOST):
+            self._refused()
+            return False
+        self.path = target.path + (f"?{target.query}" if target.query else "") if target.scheme else self.path
+        return True
+
+    def do_GET(self) -> None:
+        if self._ours():
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if self._ours():
+            super().do_HEAD()
+
+    do_POST = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = do_CONNECT = _refused
 
 
 @dataclass
@@ -107,12 +156,25 @@ class SideResult:
     viewport: list[int] = field(default_factory=list)
 
 
+def _isolation() -> tuple[list[str], list[str], str]:
+    """(command prefix, flags, description): Chromium's sandbox whenever this machine lets it run."""
+    if os.geteuid() != 0:
+        return [], [], "sandboxed"
+    setpriv = shutil.which("setpriv")
+    if setpriv:  # Chromium refuses its sandbox as root; as `nobody` it gets it
+        return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"], [], "sandboxed, as nobody"
+    return [], ["--no-sandbox"], "not sandboxed (root, and no setpriv to drop privileges)"
+
+
 class Phone:
-    """`with Phone(mathjax_root, media) as phone: phone.check([(id, html), …])`; serves on 127.0.0.1 only."""
+    """`with Phone(mathjax_root, media) as phone: phone.check([(id, html), …])`; see the module docstring."""
 
     def __init__(self, mathjax_root: Path, media: Path | None = None, *, height: int = HEIGHT) -> None:
         self.chromium = find_chromium()
         self.mathjax_root, self.media, self.height = mathjax_root, media, height
+        self.blocked: list[str] = []  # every request of the cards' page the proxy refused, across the run
+        self.housekeeping: list[str] = []  # Chromium's own, refused too
+        self.prefix, self.flags, self.isolation = _isolation()
 
     def __enter__(self) -> Phone:
         self.root = Path(tempfile.mkdtemp(prefix="anki-build-phone-"))
@@ -120,11 +182,15 @@ class Phone:
         if self.media and self.media.is_dir():
             for item in self.media.iterdir():
                 (self.root / item.name).symlink_to(item)
-        handler = functools.partial(_Quiet, directory=str(self.root))
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        handler = type("Proxy", (_Proxy,), {"blocked": self.blocked, "housekeeping": self.housekeeping})
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(handler, directory=str(self.root))
+        )
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.profile = tempfile.mkdtemp(prefix="anki-build-chromium-")
+        self.proxy = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.profile = Path(tempfile.mkdtemp(prefix="anki-build-chromium-"))
+        if self.prefix:
+            os.chown(self.profile, NOBODY, NOBODY)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -133,26 +199,54 @@ class Phone:
         shutil.rmtree(self.profile, ignore_errors=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _run(self, url: str, *extra: str, budget_ms: int) -> subprocess.CompletedProcess[str]:
-        command = [
+    def _command(self, url: str, extra: tuple[str, ...], budget_ms: int, profile: Path) -> list[str]:
+        return [
+            *self.prefix,
             self.chromium,
             "--headless",
-            "--no-sandbox",
+            *self.flags,
             "--disable-gpu",
             "--disable-quic",
             "--no-first-run",
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--disable-extensions",
+            "--disable-default-apps",
+            "--disable-client-side-phishing-detection",
+            "--disable-domain-reliability",
+            "--dns-prefetch-disable",
+            "--no-pings",
             "--hide-scrollbars",
             "--mute-audio",
-            f"--user-data-dir={self.profile}",
+            f"--proxy-server={self.proxy}",
+            "--proxy-bypass-list=<-loopback>",  # loopback too goes through the proxy, so nothing reaches a local port
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+            f"--user-data-dir={profile}",
             f"--window-size={WIDTH},{self.height}",
             f"--virtual-time-budget={budget_ms}",
             *extra,
             url,
         ]
-        return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+    def _run(self, url: str, *extra: str, budget_ms: int) -> subprocess.CompletedProcess[str]:
+        profile = Path(tempfile.mkdtemp(prefix="run-", dir=self.profile))  # fresh for every launch
+        if self.prefix:
+            os.chown(profile, NOBODY, NOBODY)
+        done = subprocess.run(
+            self._command(url, extra, budget_ms, profile), capture_output=True, text=True, timeout=900
+        )
+        if (
+            done.returncode != 0
+            and not done.stdout
+            and "--no-sandbox" not in self.flags
+            and "sandbox" in done.stderr.lower()
+        ):
+            self.prefix, self.flags = [], ["--no-sandbox"]  # this machine has no usable sandbox (no user namespaces)
+            self.isolation = "not sandboxed (Chromium found no usable sandbox here)"
+            return self._run(url, *extra, budget_ms=budget_ms)
+        return done
 
     def _pages(self, sides: list[tuple[str, str]], night: bool) -> str:
         stamp = os.urandom(6).hex()
@@ -165,7 +259,7 @@ class Phone:
         (self.root / page).write_text(
             _PAGE.format(payload=payload, frame=frame, w=WIDTH, h=self.height), encoding="utf-8"
         )
-        return f"{self.base}/{page}"
+        return f"{ORIGIN}/{page}"
 
     def check(self, sides: list[tuple[str, str]], *, night: bool = False) -> list[SideResult]:
         """Typeset every side in one browser launch; one result per side, in order."""
@@ -185,5 +279,7 @@ class Phone:
         """A 390 px wide PNG of one side, day or night (device scale 2 for legibility)."""
         url = self._pages([("shot", side_html)], night)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._run(url, f"--screenshot={path.resolve()}", "--force-device-scale-factor=2", budget_ms=20_000)
+        shot = self.profile / f"shot-{os.urandom(4).hex()}.png"  # written where the sandboxed browser may write
+        self._run(url, f"--screenshot={shot}", "--force-device-scale-factor=2", budget_ms=20_000)
+        shutil.move(shot, path)
         return path

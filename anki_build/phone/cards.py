@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ def cards_of(apkg: Path) -> RenderedCards:
             cards.append(
                 CardSides(
                     id=f"{note['Key']}/{card.ord + 1}",
-                    source=note["Source"],
+                    source=html.unescape(note["Source"]),
                     kind=note["Kind"],
                     deck=col.decks.name(card.did),
                     question=card.question(),
