@@ -70,12 +70,16 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def _text_with_stray_nuls(data: bytes) -> bool:
-    """A text file with a NUL or two pasted in (the control-character warning removes them), not a binary one."""
+    """Text with a few NULs pasted in (the control-character warning removes them), not a binary file.
+
+    Binary files are almost never valid UTF-8; one that is (all NULs, say) is full of control characters,
+    which text never is: more than one character in ten makes it binary.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return len(CONTROL.findall(text)) <= max(1, len(text) // 100)
+    return len(CONTROL.findall(text)) <= len(text) // 10
 
 
 def _decode_wide(data: bytes, codec: str, skip: int, display: str, report: Report) -> str:
