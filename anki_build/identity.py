@@ -21,6 +21,7 @@ import hashlib
 import html
 import json
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -225,14 +226,40 @@ def _similar(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() if a or b else 1.0
 
 
+_MAX_POSTINGS = 1000  # a token in more old fronts than this says nothing about which one a note was
+_MAX_CANDIDATES = 30  # old notes compared (with difflib) per new note, the most alike first
+
+
+def _tokens(text: str) -> set[str]:
+    """What two fronts must share to be ≥ 0.5 alike: CJK characters, and words or 3-grams of other text."""
+    found = {ch for ch in text if ord(ch) >= 0x2E80}
+    for word in re.findall(r"[^\W_]+", text.casefold()):
+        if ord(word[0]) >= 0x2E80:
+            continue
+        found.update([word] if len(word) < 3 else (word[i : i + 3] for i in range(len(word) - 2)))
+    return found
+
+
 def _rename_pairs(new: list[RenderedNote], gone: dict[str, LockEntry]) -> dict[str, str]:
-    """New key → old key, for notes that are edits of a note that disappeared."""
+    """New key → old key, for notes that are edits of a note that disappeared.
+
+    Only old notes sharing something with a new note's front are compared, the most alike first, so
+    a large reorganisation (or a lock with a million entries) costs time linear in the notes.
+    """
+    index: dict[tuple[str, str], list[str]] = {}
+    for old_key, entry in gone.items():
+        for token in _tokens(entry.front):
+            index.setdefault((entry.kind, token), []).append(old_key)
     candidates: list[tuple[float, str, str]] = []
     for note in new:
         front, back = _front_back(note)
-        for old_key, entry in gone.items():
-            if entry.kind != note.kind.value:
-                continue
+        shared: Counter[str] = Counter()
+        for token in _tokens(front):
+            postings = index.get((note.kind.value, token), [])
+            if len(postings) <= _MAX_POSTINGS:
+                shared.update(postings)
+        for old_key, _ in shared.most_common(_MAX_CANDIDATES):
+            entry = gone[old_key]
             f = _similar(front, entry.front)
             if f < 0.5:
                 continue

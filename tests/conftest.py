@@ -22,7 +22,7 @@ from anki_build.structure import Project
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 PACKAGE = Path(anki_build.__file__).resolve().parent
-INSTALLED = not PACKAGE.is_relative_to(REPO)  # a wheel in site-packages, not this checkout
+INSTALLED = PACKAGE != REPO / "anki_build"  # a wheel in site-packages (a venv may sit inside the checkout)
 CHECKOUT_OK = "ANKI_BUILD_TEST_CHECKOUT"
 
 
