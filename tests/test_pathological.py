@@ -50,6 +50,9 @@ PATTERNS: dict[str, str] = {
     "tex_many_commands": "$\\href{x}{y}\\bbox[red]{z}\\color{red} ",
     "tex_unclosed_optional": "$\\bbox[",
     "images_in_one_paragraph": "![a](x.png) ",
+    "unfindable_images": "![a](&#97;.png) ",
+    "html_images_with_entities": 'a <img src="&#97;.png"> ',
+    "tex_hazards_in_one_formula": "\\href{x}{y} ",
     "nested_quotes": "> ",
     "nested_lists": "- ",
     "table_rows": "| a | b |\n| - | - |\n",
@@ -57,10 +60,13 @@ PATTERNS: dict[str, str] = {
 
 
 def _document(unit: str, size: int) -> str:
-    prefix = "# 标题\n\n**术语**：定义。\n\n"
-    if unit.startswith("<img"):
-        prefix += "<div>\n"
-    return prefix + unit * (size // len(unit.encode()))
+    """The pattern as the answer of a question heading, so that every rule, extraction included, sees it."""
+    body = unit * (size // len(unit.encode()))
+    if unit.startswith("<img "):
+        body = "<div>\n" + body  # an unclosed tag in an HTML block
+    if unit.startswith("\\href{x}"):
+        body = f"$$\n{body}\n$$"
+    return "# 标题\n\n**术语**：定义。\n\n### 为什么会这样？\n\n" + body
 
 
 def _cpu(root: Path) -> float:

@@ -24,6 +24,7 @@ from ..structure.notes import walk_with_maps
 from .assets import Asset, AssetResolver, html_image_sources
 
 COLONS = (":", "：")
+_LOCATE_WINDOW = 4000  # characters searched past the last find, for an image's or command's position
 _QUESTION = re.compile(r"^\s*(?:Q|问|问题|Question)\s*[:：]\s*", re.IGNORECASE)
 _ANSWER = re.compile(r"^\s*(?:A|答|回答|答案|Answer)\s*[:：]\s*", re.IGNORECASE)
 _WHERE = re.compile(r"^\s*(?:其中|式中|这里|where\b)", re.IGNORECASE)
@@ -78,17 +79,27 @@ class Context:
         self.report.warning(where.path, where.line, where.col, code, message)
 
     def locate(self, block: list[int] | None, needles: list[str], default: Location) -> Location:
-        """Where the first of `needles` next occurs in the block's lines (after the last thing found there)."""
+        """Where the first of `needles` next occurs in the block's lines (after the last thing found there).
+
+        The search looks a bounded distance past the last find, so that a thousand images whose source
+        is spelled differently in the text (entities, say) cost a thousand short searches, not a rescan each.
+        """
         if not block:
             return default
         first, last = block[0], min(block[1], len(self.lines))
         line, col = self.cursors.get((first, last), (first, 0))
         for needle in (n for n in needles if n):
+            budget = _LOCATE_WINDOW
             for number in range(line, last):
-                at = self.lines[number].find(needle, col if number == line else 0)
+                text = self.lines[number]
+                start = col if number == line else 0
+                at = text.find(needle, start, start + budget)
                 if at >= 0:
                     self.cursors[(first, last)] = (number, at + len(needle))
                     return Location(self.file.display, number + 1, at + 1)
+                budget -= len(text) - start + 1
+                if budget <= 0:
+                    break
         return default
 
     def _inspect(self, tokens: list[Token], where: Location) -> None:

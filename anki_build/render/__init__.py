@@ -43,13 +43,13 @@ class RenderedDeck:
 
 
 def deck_component(text: str) -> str:
-    """A deck name part: no `::` (Anki's separator), no line breaks, trimmed."""
-    return re.sub(r"\s+", " ", text.replace("::", ":")).strip() or "-"
+    """A deck name part: no `::` (Anki's separator), no line breaks or control characters, trimmed."""
+    return re.sub(r"\s+", " ", CONTROL.sub(" ", text).replace("::", ":")).strip() or "-"
 
 
 def chapter_tag(label: str) -> str:
     """`03 模型正则化` → `chapter::03_模型正则化` (Anki tags cannot hold spaces)."""
-    return "chapter::" + re.sub(r"[\s\u3000]+", "_", label.replace("::", "_")).strip("_")
+    return "chapter::" + re.sub(r"[\s\u3000]+", "_", CONTROL.sub(" ", label).replace("::", "_")).strip("_")
 
 
 def _fragment(fragment: Fragment | None, media: Media, slots: MathSlots, *, cloze: bool = False) -> Markup:

@@ -23,6 +23,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from ..parse.source import CONTROL
+
 ALLOWED_TAGS = {
     "a",
     "abbr",
@@ -89,8 +91,6 @@ _NUMBER = re.compile(r"^\d{1,5}%?$")
 _CLASS = re.compile(r"^ab-[a-z0-9-]{1,40}$")
 _LANG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 _UNSAFE_STYLE = re.compile(r"[()\\@<>]|/\*|url|expression|image", re.IGNORECASE)
-# C0 controls but tab and newline, DEL, C1 controls, and non-characters: Anki's field separator is \x1f.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 # What MathJax would typeset in text (Anki: `\(…\)`, `\[…\]`, no `$`), and Anki's own text syntax.
 _LIVE_TEXT = re.compile(r"\\(?=[()\[\]])|\[(?=/?(?:latex|\$\$?)\])|\[(?=sound:|anki:)", re.IGNORECASE)
 _LIVE_ATTRIBUTE = re.compile(r"\[(?=/?(?:latex|\$\$?)\]|sound:|anki:)", re.IGNORECASE)
