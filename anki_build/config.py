@@ -72,7 +72,7 @@ def _string_list(value: object) -> tuple[str, ...] | None:
 
 def load_config(root: Path, display_root: str, report: Report) -> Config:
     """Read ``root/anki-build.toml`` if present; problems become diagnostics, defaults fill gaps."""
-    from .files import NotRegularFile, TooLarge, human_size, read_regular
+    from .files import read_regular, why_unreadable
 
     default = Config(deck=root.resolve().name or "anki-build")
     path = root / CONFIG_NAME
@@ -85,14 +85,8 @@ def load_config(root: Path, display_root: str, report: Report) -> Config:
     try:
         text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
         data = tomllib.loads(text)
-    except TooLarge as exc:
-        report.error(shown, 1, 1, "config-unreadable", f"config file is {human_size(exc.size)}; the limit is 1 MiB")
-        return default
-    except NotRegularFile:
-        report.error(shown, 1, 1, "config-unreadable", "config is not a regular file (a FIFO, socket or device)")
-        return default
     except OSError as exc:
-        report.error(shown, 1, 1, "config-unreadable", f"cannot read the config: {exc.strerror or exc}")
+        report.error(shown, 1, 1, "config-unreadable", f"cannot read the config: {why_unreadable(exc)}")
         return default
     except UnicodeDecodeError as exc:
         report.error(shown, 1, 1, "config-encoding", f"config file is not UTF-8 ({exc.reason})")

@@ -33,6 +33,15 @@ class TooLarge(OSError):
         self.size, self.limit = size, limit
 
 
+def why_unreadable(exc: OSError) -> str:
+    """Why a read failed, in words for a diagnostic."""
+    if isinstance(exc, TooLarge):
+        return f"it is {human_size(exc.size)}; the limit is {human_size(exc.limit)}"
+    if isinstance(exc, NotRegularFile):
+        return "it is not a regular file (a FIFO, socket or device)"
+    return exc.strerror or str(exc)
+
+
 def human_size(size: int) -> str:
     """`8.0 MiB (8,388,609 bytes)`: exact when a rounded figure could read as equal to a limit."""
     if size < 1024:

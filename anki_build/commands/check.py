@@ -95,11 +95,13 @@ def _memo_key(root: Path, display_root: str, config: Path | None, paths: list[Pa
     import hashlib
 
     from ..derive.worker import checker_version
+    from ..files import read_regular
+    from ..parse.source import MAX_FILE_BYTES
 
     digest = hashlib.sha256(f"{checker_version()}\0{display_root}".encode())
     for path in [p for p in (config,) if p] + paths:
         try:
-            data = path.read_bytes()
+            data = read_regular(path, MAX_FILE_BYTES)
         except OSError:
             continue
         if path == config or b"check" in data.lower():

@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from ..diagnostics import Report
-from ..files import NotRegularFile, TooLarge, human_size, read_regular
+from ..files import TooLarge, read_regular, why_unreadable
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 # U+200B/U+FEFF are invisible and break math and headings; Typora pastes them with a tab indent.
@@ -166,16 +166,9 @@ def clean(text: str, display: str, report: Report) -> str:
 def read_source(path: Path, display: str, report: Report, limit: int = MAX_FILE_BYTES) -> str | None:
     try:
         data = read_regular(path, limit)
-    except TooLarge as exc:
-        report.error(
-            display, 1, 1, "file-too-large", f"file is {human_size(exc.size)}; the limit is {human_size(limit)}"
-        )
-        return None
-    except NotRegularFile:
-        report.error(display, 1, 1, "unreadable", "not a regular file (a FIFO, socket or device); skipped")
-        return None
     except OSError as exc:
-        report.error(display, 1, 1, "unreadable", f"cannot read file: {exc.strerror or exc}")
+        code = "file-too-large" if isinstance(exc, TooLarge) else "unreadable"
+        report.error(display, 1, 1, code, f"cannot read this file: {why_unreadable(exc)}; skipped")
         return None
     text = decode(data, display, report)
     return None if text is None else clean(text, display, report)

@@ -48,27 +48,33 @@ def _skip_space(tex: str, i: int) -> int:
     return i
 
 
+def _balanced_end(tex: str, j: int, closer: str) -> int:
+    """Index after `closer` at brace depth 0, scanning from `j` (just past the opener); the end if it never comes."""
+    depth = 0
+    while j < len(tex):
+        ch = tex[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if closer == "}" and depth < 0:
+                return j + 1
+        elif ch == closer and depth <= 0:
+            return j + 1
+        j += 1
+    return len(tex)
+
+
 def _argument_end(tex: str, i: int) -> int:
     """Index after one mandatory argument at `i`, read as MathJax reads it: a {group}, a control sequence or a char."""
     i = _skip_space(tex, i)
     if i >= len(tex):
         return i
     if tex[i] == "{":
-        depth = 0
-        j = i
-        while j < len(tex):
-            ch = tex[j]
-            if ch == "\\":
-                j += 2
-                continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return j + 1
-            j += 1
-        return len(tex)
+        return _balanced_end(tex, i + 1, "}")
     if tex[i] == "\\":
         match = _CS.match(tex, i)
         return match.end() if match else len(tex)
@@ -80,21 +86,7 @@ def _optional_end(tex: str, i: int) -> int | None:
     i = _skip_space(tex, i)
     if i >= len(tex) or tex[i] != "[":
         return None
-    depth = 0
-    j = i + 1
-    while j < len(tex):
-        ch = tex[j]
-        if ch == "\\":
-            j += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == "]" and depth <= 0:
-            return j + 1
-        j += 1
-    return len(tex)
+    return _balanced_end(tex, i + 1, "]")
 
 
 def _inner(tex: str, start: int, end: int) -> str:
