@@ -46,7 +46,9 @@ def test_cli_builds_the_whole_corpus_without_traceback(tmp_path, collection):
     )
     blocks = re.findall(r"^\$\$(.+?)\$\$", chapter2, flags=re.M | re.S)
     assert len(blocks) >= 10
-    backs = "\n".join(collection.get_note(n)["Back"] for n in collection.find_notes('"Key:formula:*"'))
+    backs = "\n".join(
+        collection.get_note(n)["Back"] for n in collection.find_notes('"Key:formula:*" OR "Key:derivation:*"')
+    )
     from anki_build.render.tex import normalise_tex  # macros MathJax lacks are translated (\textcircled)
 
     for tex in blocks:

@@ -119,6 +119,8 @@ class Note:
     sentence_label: bool = False  # formula labelled by a whole sentence rather than a term
     check: str = ""  # a derivation's `<!-- check: … -->` comment
     check_line: int = 0  # the line its TeX starts on
+    rule: str = ""  # the name of the rule that made it (see anki_build.parse.rules)
+    language: str = "zh"  # the language of its prompts: the file's, or the project's
 
 
 @dataclass

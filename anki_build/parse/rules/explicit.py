@@ -1,0 +1,171 @@
+"""Rules for the explicit note syntax: the author marked the card, so these run first and always win.
+
+Each rule gets the walk's context, the sibling blocks and the index of the block to look at; it
+adds notes through the context and returns the index after what it claimed, or None to pass.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+
+from ...structure import Fragment, NoteKind
+from ..context import Context
+from ..tokens import (
+    blocks_of,
+    bold_term,
+    inline_children,
+    inline_meta_id,
+    is_cloze,
+    join_lines,
+    only_images,
+    paragraph_tokens,
+    plain,
+    split_lines,
+    strip_prefix,
+    strip_trailing_colon,
+    trim,
+    with_content,
+)
+
+QUESTION = re.compile(r"^\s*(?:Q|问|问题|Question)\s*[:：]\s*", re.IGNORECASE)
+ANSWER = re.compile(r"^\s*(?:A|答|回答|答案|Answer)\s*[:：]\s*", re.IGNORECASE)
+_DEFINITION_LINE = re.compile(r"^(?P<term>[^:：{}\n]{1,80}?)\s+::\s+(?=\S)")
+_NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
+_CARDS = re.compile(r"<!--\s*cards\s*-->")
+ANSWER_BLOCKS = ("bullet_list", "ordered_list", "fence", "code_block", "table", "math_block")
+
+
+def answer_blocks(nodes: list[SyntaxTreeNode], start: int) -> int:
+    """Index after the blocks that continue an answer (lists, code, tables, math, pictures)."""
+    end = start
+    while end < len(nodes) and (nodes[end].type in ANSWER_BLOCKS or only_images(nodes[end])):
+        end += 1
+    return end
+
+
+def section_end(nodes: list[SyntaxTreeNode], start: int) -> int:
+    """Index of the next heading (or `no-cards` marker) at or after `start`: a heading's answer ends there."""
+    end = start
+    while end < len(nodes) and nodes[end].type != "heading" and not region_marker(nodes[end]):
+        end += 1
+    return end
+
+
+def region_marker(node: SyntaxTreeNode) -> bool:
+    return node.type == "html_block" and bool(_NO_CARDS.search(node.content) or _CARDS.search(node.content))
+
+
+def qa_prefix(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`Q:`/`A:`, `问：`/`答：` (also `问题`/`Question`, `回答`/`答案`/`Answer`), in one paragraph or two."""
+    node = nodes[i]
+    question = strip_prefix(inline_children(node), QUESTION)
+    if question is None:
+        return None
+    where = ctx.location(node)
+    lines = split_lines(question)
+    answer: list[Token] = []
+    asked: list[list[Token]] = []
+    for n, line in enumerate(lines):
+        stripped = strip_prefix(line, ANSWER)
+        if stripped is not None:
+            rest = [tok for ln in lines[n + 1 :] for tok in ([Token("softbreak", "br", 0), *ln])]
+            answer = trim(stripped + rest)
+            break
+        asked.append(line)
+    end = i + 1
+    source = node.map
+    if not answer and end < len(nodes) and nodes[end].type == "paragraph":
+        stripped = strip_prefix(inline_children(nodes[end]), ANSWER)
+        if stripped is not None:
+            answer, source = stripped, nodes[end].map
+            end += 1
+    if not answer:
+        ctx.warn(where, "empty-answer", "question has no answer (expected a line starting with 'A:' or '答：')")
+        return end
+    stop = answer_blocks(nodes, end)
+    back = paragraph_tokens(answer, source) + blocks_of(nodes[end:stop])
+    ctx.add_pair(NoteKind.QA, join_lines(asked), back, where)
+    return stop
+
+
+def cloze(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A paragraph with `==highlights==` (or `{{c1::…}}` written by hand) is one cloze note."""
+    node = nodes[i]
+    children = inline_children(node)
+    if not is_cloze(children):
+        return None
+    ctx.add(NoteKind.CLOZE, plain(children), None, Fragment(node.to_tokens(), inline=False), ctx.location(node))
+    return i + 1
+
+
+def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`**术语**：定义` (the colon inside or after the bold); in a list item, nested blocks join the definition."""
+    node = nodes[i]
+    found = bold_term(inline_children(node))
+    if found is None:
+        return None
+    term, rest = found
+    where = ctx.location(node)
+    following = i + 1 < len(nodes) and nodes[i + 1].type == "math_block"
+    if not rest:
+        if not following:
+            ctx.warn(where, "empty-answer", f"'{plain(term)}' has no definition after the colon")
+        return i + 1
+    back: list[Token] = paragraph_tokens(strip_trailing_colon(rest), node.map)
+    if node.parent is not None and node.parent.type == "list_item":
+        back += blocks_of([n for n in nodes[i + 1 :] if n.type != "math_block"])
+    ctx.add_pair(NoteKind.CONCEPT, term, back, where)
+    return i + 1
+
+
+def definition_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`Term :: sentence`, one per line of a paragraph."""
+    node = nodes[i]
+    made = False
+    for offset, line in enumerate(split_lines(inline_children(node))):
+        line = trim(line)
+        if not line or line[0].type != "text":
+            continue
+        match = _DEFINITION_LINE.match(line[0].content)
+        if not match:
+            continue
+        term = [with_content(line[0], match["term"].strip())]
+        rest = trim([with_content(line[0], line[0].content[match.end() :]), *line[1:]])
+        if not rest:
+            continue
+        ctx.add_pair(
+            NoteKind.CONCEPT, term, paragraph_tokens(rest, node.map), ctx.location(node, offset), match["term"]
+        )
+        made = True
+    return i + 1 if made else None
+
+
+def definition_list(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A definition list: `Term` on a line, `: definition` below it."""
+    term: SyntaxTreeNode | None = None
+    for child in nodes[i].children:
+        if child.type == "dt":
+            term = child
+        elif child.type == "dd" and term is not None:
+            ctx.pending_id = inline_meta_id(term)
+            ctx.add_pair(NoteKind.CONCEPT, trim(inline_children(term)), blocks_of(child.children), ctx.location(term))
+    return i + 1
+
+
+def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A heading that ends in `?` or `？`; everything up to the next heading answers it."""
+    node = nodes[i]
+    children = trim(inline_children(node))
+    if not plain(children).endswith(("?", "？")):
+        return None
+    end = section_end(nodes, i + 1)
+    where = ctx.location(node)
+    answer = blocks_of(nodes[i + 1 : end])
+    if not any(t.type in ("inline", "math_block", "fence", "code_block") for t in answer):
+        ctx.warn(where, "empty-answer", "question heading has no answer below it")
+        return None
+    ctx.add_pair(NoteKind.QA, children, answer, where)
+    return end

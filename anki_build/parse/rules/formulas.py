@@ -1,0 +1,250 @@
+"""Display formulas: what each one is called on its card, and which formulas are one derivation.
+
+A formula's front names what it asks for: the bold term or the sentence before it, unless that
+sentence only points at context the card does not show ("所以", "将其代入上式可得", "this gives"); then
+the nearest heading names it (with the formula's left-hand side, so that several formulas under one
+heading stay distinct) and the sentence goes to the back. Display blocks linked only by such
+sentences continue one derivation and become one derivation card.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+
+from ...structure import Fragment, NoteKind
+from ..context import Context, normalise_key
+from ..tokens import (
+    bold_term,
+    inline_children,
+    inline_fragment,
+    plain,
+    strip_trailing_colon,
+    text_token,
+    trim,
+)
+
+WHERE = re.compile(r"^\s*(?:其中|式中|这里|where\b)", re.IGNORECASE)
+NUMBERING = re.compile(r"^\s*(?:(?:\d+\.)+\d*|\d+[.)、]|[(（]\d+[)）]|[一二三四五六七八九十]+[、.]|Q\d+[:：.]?)\s*")
+_LEAD = (
+    "所以|因此|因而|于是|从而|即|则|故|可得|得到|可以得到|得|有|同理|类似地|类似的|代入|带入|将|把|综上|由此|如下|那么|此时|这时|"
+    "也就是说|也就是|也即|进而|接着|然后|其中|又因为|又|再|而|且|解得|整理得|展开得|化简得|推出|可知|由|根据|对其|对上式|"
+    "so|thus|hence|therefore|then|which gives|giving|we get|we have|we obtain|this gives|that is|i\\.e\\.|where|and|"
+    "similarly|likewise|finally|next|now|recall that|note that|plugging|substituting|this|these|it"
+)
+_LEADING = re.compile(rf"^(?:{_LEAD})(?![A-Za-z])", re.IGNORECASE)
+_POINTER = re.compile(
+    r"上式|前式|该式|此式|上述|上面|以上|式\s*[(（]?\s*\d|公式\s*[(（]?\d|第\s*\d+\s*[项步]|"
+    r"\bthe (?:above|previous|last)\b|\bequation\s*\(?\d|\beq\.?\s*\(?\d",
+    re.IGNORECASE,
+)
+_FUNCTION = set("的了是为有将其把对于在中上下式可以就都也还如等和与及或并且而若则即得到出来这那此该一个些我们它们")
+_STOP = {"the", "a", "an", "of", "to", "is", "are", "and", "in", "for", "with", "we", "can", "be", "by", "on", "as"}
+_STOP |= {"this", "that", "these", "then", "thus", "so", "which", "gives", "get", "have", "obtain", "where", "it"}
+_RELATION = re.compile(r"(?<![<>!\\])=|\\approx|\\le(?:q)?(?![A-Za-z])|\\ge(?:q)?(?![A-Za-z])|\\propto")
+
+
+def naming_content(text: str) -> tuple[int, int]:
+    """(CJK characters that are not function words, English content words): how much a label names."""
+    text = re.sub(r"\\[A-Za-z]+", " ", text)  # TeX command names name nothing
+    cjk = sum(1 for ch in re.findall(r"[\u4e00-\u9fff]", text) if ch not in _FUNCTION)
+    words = sum(1 for w in re.findall(r"[A-Za-z]{2,}", text) if w.lower() not in _STOP)
+    return cjk, words
+
+
+def weak_label(text: str) -> bool:
+    """A sentence that only connects or points ("所以", "代入上式可得", "this gives"), not one that names."""
+    text = NUMBERING.sub("", re.sub(r"\s+", " ", text)).strip(" :：,，.。;；")
+    if not text:
+        return True
+    rest = _POINTER.sub(" ", _LEADING.sub(" ", text))
+    cjk, words = naming_content(rest)
+    short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 16 and len(text.split()) <= 6
+    if _LEADING.match(text) and short and cjk < 6 and words < 3:
+        return True
+    if _POINTER.search(text) and cjk < 6 and words < 2:
+        return True
+    return cjk < 2 and words == 0
+
+
+def display_token(node: SyntaxTreeNode) -> Token | None:
+    """The formula of a display block: `$$…$$`/`\\[…\\]` etc., or a paragraph that is one `$…$` alone."""
+    if node.type == "math_block":
+        return node.token if node.token is not None else None
+    if node.type != "paragraph":
+        return None
+    children = [
+        t for t in trim(inline_children(node)) if not (t.type == "text" and not t.content.strip(" \t,，.。;；:："))
+    ]
+    if len(children) != 1 or children[0].type not in ("math_inline", "math_inline_double"):
+        return None
+    token = Token("math_block", "math", 0)
+    token.block, token.content, token.markup, token.map = True, children[0].content, "$", node.map
+    return token
+
+
+def _block_tokens(node: SyntaxTreeNode) -> list[Token]:
+    token = display_token(node)
+    return node.to_tokens() if node.type == "math_block" or token is None else [token]
+
+
+def left_side(tex: str) -> str | None:
+    """The left-hand side of the formula's first relation, when it is short enough to ask with."""
+    first = re.split(r"\\\\", re.sub(r"\\begin\{[a-z*]+\}(?:\{[^}]*\})?", "", tex), maxsplit=1)[0]
+    depth = 0
+    for i, ch in enumerate(first):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0 and _RELATION.match(first, i):
+            lhs = first[:i].replace("&", "").strip()
+            return lhs if 0 < len(lhs) <= 40 else None
+    return None
+
+
+def _label_of(node: SyntaxTreeNode | None) -> tuple[list[Token], bool] | None:
+    """The formula's label from the paragraph before it: a bold term, or the whole sentence (True)."""
+    if node is None or node.type != "paragraph" or display_token(node) is not None:
+        return None
+    children = inline_children(node)
+    found = bold_term(children)
+    if found:
+        return found[0], False
+    if children and children[0].type == "strong_open":
+        close = next((i for i, t in enumerate(children) if t.type == "strong_close"), None)
+        if close:
+            return trim(children[1:close]), False
+    text = trim(children)
+    if not text:
+        return None
+    return strip_trailing_colon(text), True
+
+
+def _heading_label(ctx: Context) -> list[Token]:
+    if ctx.section is None:
+        return [text_token(ctx.chapter.title)]
+    tokens = list(ctx.section.tokens)
+    if tokens and tokens[0].type == "text":
+        first = Token("text", "", 0)
+        first.content = NUMBERING.sub("", tokens[0].content)
+        tokens[0] = first
+    return trim(tokens) or [text_token(ctx.chapter.title)]
+
+
+def _named(label: list[Token], tex: str) -> list[Token]:
+    """A heading label made specific to one formula by its left-hand side: `范数：\\(\\|x\\|_1\\)`."""
+    lhs = left_side(tex)
+    if lhs is None:
+        return label
+    math = Token("math_inline", "math", 0)
+    math.content = lhs
+    return [*label, text_token("："), math]
+
+
+def _weak_paragraph(node: SyntaxTreeNode) -> bool:
+    label = _label_of(node)
+    return label is not None and label[1] and weak_label(plain(label[0]))
+
+
+def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """Display math: one formula card per block, or one derivation card for a chain linked by connectives."""
+    if display_token(nodes[i]) is None:
+        return None
+    chain = [nodes[i]]
+    end = i + 1
+    linked = False
+    while end < len(nodes):
+        if display_token(nodes[end]) is not None:
+            chain.append(nodes[end])
+            end += 1
+        elif (
+            end + 1 < len(nodes)
+            and nodes[end].type == "paragraph"
+            and _weak_paragraph(nodes[end])
+            and display_token(nodes[end + 1]) is not None
+        ):
+            chain += [nodes[end], nodes[end + 1]]
+            linked = True
+            end += 2
+        else:
+            break
+    extra_nodes: list[SyntaxTreeNode] = []
+    if end < len(nodes) and nodes[end].type == "paragraph" and WHERE.match(plain(inline_children(nodes[end]))):
+        extra_nodes.append(nodes[end])
+        end += 1
+
+    label = _label_of(ctx.previous)
+    sentence = False
+    context: list[SyntaxTreeNode] = []
+    fallback = False
+    if label is not None and normalise_key(plain(label[0])) and not (label[1] and weak_label(plain(label[0]))):
+        label_tokens, sentence = label
+    else:
+        if label is not None and ctx.previous is not None:
+            context.append(ctx.previous)  # the connective sentence, shown on the back
+        label_tokens, fallback = _heading_label(ctx), True
+    extra = _extra(context + extra_nodes)
+    check = ctx.block_check if ctx.rule == "checked-derivation" else ""
+
+    if linked and not check:
+        back = [
+            tok
+            for node in chain
+            for tok in (
+                _block_tokens(node) if node.type != "paragraph" or display_token(node) is not None else node.to_tokens()
+            )
+        ]
+        ctx.add(
+            NoteKind.DERIVATION,
+            plain(label_tokens),
+            inline_fragment(label_tokens),
+            Fragment(back, inline=False),
+            ctx.location(chain[0]),
+            extra,
+        )
+        return end
+
+    text = plain(label_tokens)
+    for node in chain:
+        token = display_token(node)
+        if token is None or not token.content.strip():
+            continue
+        if check:  # a checkable derivation: the comment applies to this block only
+            where = ctx.location(node)
+            note = ctx.add(
+                NoteKind.DERIVATION,
+                text,
+                inline_fragment(label_tokens),
+                Fragment(_block_tokens(node), inline=False),
+                where,
+                extra,
+            )
+            if note is not None:
+                note.check = check
+                note.check_line = where.line  # the TeX starts right after `$$`
+            check = ""
+            continue
+        front = _named(label_tokens, token.content) if fallback else label_tokens
+        key = text  # identity stays with the label; the left-hand side only makes the front specific
+        counts = ctx.formula_labels
+        counts[key] = counts.get(key, 0) + 1  # several formulas under one label: numbered in order
+        ctx.add(
+            NoteKind.FORMULA,
+            key if counts[key] == 1 else f"{key} {counts[key]}",
+            inline_fragment(front),
+            Fragment(_block_tokens(node), inline=False),
+            ctx.location(node),
+            extra,
+            sentence_label=sentence,
+        )
+    return end
+
+
+def checked_derivation(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """Display math right after a `<!-- check: … -->` comment: a derivation that sympy checks."""
+    return display_formula(ctx, nodes, i) if ctx.block_check else None
+
+
+def _extra(nodes: list[SyntaxTreeNode]) -> Fragment | None:
+    tokens = [tok for node in nodes for tok in node.to_tokens()]
+    return Fragment(tokens, inline=False) if tokens else None

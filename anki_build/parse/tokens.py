@@ -1,0 +1,184 @@
+"""Small helpers over markdown-it tokens and syntax-tree nodes, shared by the note rules.
+
+A token is copied only when its content changes (:func:`with_content`); everything else is passed on.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+
+from ..structure import Fragment
+
+COLONS = (":", "：")
+
+
+def inline_children(node: SyntaxTreeNode) -> list[Token]:
+    """The inline children of a paragraph, heading, dt or table cell node."""
+    for child in node.children:
+        if child.type == "inline" and child.token is not None:
+            return list(child.token.children or [])
+    return []
+
+
+def inline_meta_id(node: SyntaxTreeNode) -> str | None:
+    for child in node.children:
+        if child.type == "inline" and child.token is not None:
+            return child.token.meta.get("id")
+    return None
+
+
+def blocks_of(nodes: list[SyntaxTreeNode]) -> list[Token]:
+    tokens: list[Token] = []
+    for node in nodes:
+        tokens.extend(node.to_tokens())
+    return tokens
+
+
+def plain(children: list[Token]) -> str:
+    return Fragment(children, True).plain()
+
+
+def inline_fragment(children: list[Token]) -> Fragment:
+    return Fragment(trim(children), inline=True)
+
+
+def with_content(token: Token, content: str) -> Token:
+    if token.content == content:
+        return token
+    clone = copy.copy(token)
+    clone.content = content
+    return clone
+
+
+def _blank(token: Token) -> bool:
+    return token.type in ("softbreak", "hardbreak") or (token.type == "text" and not token.content.strip())
+
+
+def trim(children: list[Token]) -> list[Token]:
+    """Drop leading/trailing breaks and whitespace, copying only the tokens it changes."""
+    start, end = 0, len(children)
+    while start < end and _blank(children[start]):
+        start += 1
+    while end > start and _blank(children[end - 1]):
+        end -= 1
+    out = children[start:end]
+    if out and out[0].type == "text":
+        out[0] = with_content(out[0], out[0].content.lstrip())
+    if out and out[-1].type == "text":
+        out[-1] = with_content(out[-1], out[-1].content.rstrip())
+    return out
+
+
+def text_token(text: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = text
+    return token
+
+
+def inline_token(children: list[Token]) -> Token:
+    token = Token("inline", "", 0)
+    token.children = children
+    token.content = plain(children)
+    return token
+
+
+def paragraph_tokens(children: list[Token], source: list[int] | None = None) -> list[Token]:
+    """Block tokens for one paragraph holding `children` (with the source lines it came from, if known)."""
+    inline = inline_token(children)
+    inline.map = source
+    opening = Token("paragraph_open", "p", 1)
+    opening.map = source
+    return [opening, inline, Token("paragraph_close", "p", -1)]
+
+
+def strip_prefix(children: list[Token], pattern: re.Pattern[str]) -> list[Token] | None:
+    """Remove a `Q:`-style prefix from the first text token (also inside bold); None when it is not there."""
+    children = trim(children)
+    if not children:
+        return None
+    first = children[0]
+    if first.type == "strong_open":  # `**问：…？**`
+        inner_end = next((i for i, t in enumerate(children) if t.type == "strong_close"), None)
+        if inner_end is not None and len(children) > 1 and children[1].type == "text":
+            match = pattern.match(children[1].content)
+            if match:
+                head = with_content(children[1], children[1].content[match.end() :])
+                return trim([head, *children[2:inner_end], *children[inner_end + 1 :]])
+        return None
+    if first.type != "text":
+        return None
+    match = pattern.match(first.content)
+    if not match:
+        return None
+    return trim([with_content(first, first.content[match.end() :]), *children[1:]])
+
+
+def split_lines(children: list[Token]) -> list[list[Token]]:
+    lines: list[list[Token]] = [[]]
+    for token in children:
+        if token.type in ("softbreak", "hardbreak"):
+            lines.append([])
+        else:
+            lines[-1].append(token)
+    return lines
+
+
+def join_lines(lines: list[list[Token]]) -> list[Token]:
+    return trim([tok for n, line in enumerate(lines) for tok in ([Token("softbreak", "br", 0)] if n else []) + line])
+
+
+def leading_bold(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """`**X** rest` → (X, rest); None when the inline content does not start with bold."""
+    children = trim(children)
+    if not children or children[0].type != "strong_open":
+        return None
+    close = next((i for i, t in enumerate(children) if t.type == "strong_close"), None)
+    if close is None or close == 1:
+        return None
+    return children[1:close], children[close + 1 :]
+
+
+def bold_term(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """`**Term**：rest` or `**Term：**rest` → (term tokens, rest tokens)."""
+    found = leading_bold(children)
+    if found is None:
+        return None
+    term, rest = found
+    if term and term[-1].type == "text" and term[-1].content.rstrip().endswith(COLONS):
+        term = [*term[:-1], with_content(term[-1], term[-1].content.rstrip()[:-1])]
+    elif rest and rest[0].type == "text" and rest[0].content.lstrip().startswith(COLONS):
+        rest = [with_content(rest[0], rest[0].content.lstrip()[1:]), *rest[1:]]
+    else:
+        return None
+    return trim(term), trim(rest)
+
+
+def ends_with_colon(children: list[Token]) -> bool:
+    return bool(children) and children[-1].type == "text" and children[-1].content.rstrip().endswith(COLONS)
+
+
+def strip_trailing_colon(children: list[Token]) -> list[Token]:
+    if ends_with_colon(children):
+        last = children[-1]
+        return trim([*children[:-1], with_content(last, last.content.rstrip()[:-1])])
+    return children
+
+
+def only_images(node: SyntaxTreeNode) -> bool:
+    """A paragraph that is just a picture (or an <img>) belongs to the answer above it."""
+    if node.type == "html_block":
+        return node.content.lstrip().lower().startswith(("<img", "<div", "<p", "<figure"))
+    children = inline_children(node) if node.type == "paragraph" else []
+    meaningful = [t for t in children if not _blank(t)]
+    return bool(meaningful) and all(t.type in ("image", "html_inline") for t in meaningful)
+
+
+_CLOZE = re.compile(r"\{\{c\d+::")
+
+
+def is_cloze(children: list[Token]) -> bool:
+    return any(t.type == "mark_open" or (t.type == "text" and _CLOZE.search(t.content)) for t in children)
