@@ -15,19 +15,20 @@ from .diagnostics import Report
 
 CONFIG_NAME = "anki-build.toml"
 KINDS = ("concept", "formula", "qa", "cloze", "derivation")
-LANGUAGES = ("zh", "en")
+LANGUAGES = ("zh", "en", "auto")
 
 
 @dataclass(frozen=True)
 class Config:
     deck: str
-    language: str = "zh"
+    language: str = "auto"  # "auto": each file's prompts in the language it is written in
     namespace: str = ""
     chapters: tuple[str, ...] = ()
     kinds: frozenset[str] = frozenset(KINDS)
     tags: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_image_mb: float = 10
+    rules_off: frozenset[str] = frozenset()  # note rules switched off in `[rules]`
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -40,7 +41,7 @@ class Config:
         return self.namespace or self.deck
 
 
-KNOWN = ("deck", "language", "namespace", "chapters", "kinds", "tags", "exclude", "max_image_mb")
+KNOWN = ("deck", "language", "namespace", "chapters", "kinds", "tags", "exclude", "max_image_mb", "rules")
 MAX_CONFIG_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -138,6 +139,25 @@ def load_config(root: Path, display_root: str, report: Report) -> Config:
                     problem = "must be true or false" if kind in KINDS else f"unknown kind (known: {', '.join(KINDS)})"
                     report.error(shown, line, col, "config-value", f"kinds.{_short(kind)}: {problem}")
             values[key] = frozenset(k for k in KINDS if value.get(k, True) is not False)
+        elif key == "rules":
+            from .parse.rules import NAMES  # only projects that switch rules pay for the import
+
+            if not isinstance(value, dict):
+                bad(key, "must be a table of booleans, one per rule name (see the README)")
+                continue
+            for name, switch in value.items():
+                if name not in NAMES or not isinstance(switch, bool):
+                    import difflib
+
+                    line, col = _key_position(text, name, "rules")
+                    hint = difflib.get_close_matches(name, NAMES, n=1)
+                    problem = (
+                        "must be true or false"
+                        if name in NAMES
+                        else "unknown rule" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                    )
+                    report.error(shown, line, col, "config-value", f"rules.{_short(name)}: {problem}")
+            values["rules_off"] = frozenset(name for name, switch in value.items() if switch is False)
         elif key == "max_image_mb":
             if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1024:
                 values[key] = float(value)

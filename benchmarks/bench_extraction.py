@@ -104,6 +104,8 @@ def evaluate(gold_file: Path) -> FileResult:
         report = Report()
         project = parse_project(root, "notes", load_config(root, "notes", report), report)
         deck = render_project(project, report)
+    for bug in (d for d in report.items if d.code == "internal-error"):
+        print(f"INTERNAL ERROR in {data['path']}: {bug.message}", file=sys.stderr)
     kept = {n.key for n in deck.notes}
     notes = [n for n in project.notes if n.key in kept]
     pairs = [(n.kind.value, n.location.line) for n in notes]

@@ -48,7 +48,7 @@ def test_math_in_headings_tables_lists_and_blockquotes(render_md):
     notes, report = render_md(text)
     qa = by_kind(notes, "qa")[0]
     assert "<th>\\(b_i\\)</th>" in qa.fields["Back"] and "<td>1</td>" in qa.fields["Back"]
-    concept = by_kind(notes, "concept")[0]
+    [concept] = [n for n in by_kind(notes, "concept") if n.key == "concept:引用里的概念"]
     assert concept.fields["Back"] == "<p>含 \\(x^2\\) 的句子。</p>"
     assert "\\(n\\) 元语法" in concept.fields["Context"]
     [formula] = by_kind(notes, "formula")

@@ -103,8 +103,9 @@ def test_heading_question_takes_everything_until_next_heading(render_md):
         "L1 的约束区域有尖角。\n\n- 最优点常落在坐标轴上\n\n$$\\|w\\|_1 \\le t$$\n\n### 下一节\n\n普通段落。\n"
     )
     notes, _ = render_md(text)
-    [qa] = notes
+    [qa] = by_kind(notes, "qa")
     assert qa.key == "qa:为什么 l1 正则比 l2 更容易得到稀疏解"
+    assert [n.kind for n in notes] == ["qa", "formula"]  # the answer's own formula is a card too
     assert (
         "尖角" in qa.fields["Back"] and "坐标轴" in qa.fields["Back"] and "\\[\\|w\\|_1 \\le t\\]" in qa.fields["Back"]
     )

@@ -176,7 +176,7 @@ def test_deep_or_huge_config_and_lock_are_diagnostics(tmp_path):
 def test_an_image_that_vanishes_between_stages_is_a_warning(notes):
     from anki_build.render import render_project
 
-    root = notes({"01-a.md": "**图**：![x](x.png)\n", "x.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 16})
+    root = notes({"01-a.md": "**卷积核**：![x](x.png)\n", "x.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 16})
     project, report = parse(root)
     (root / "x.png").unlink()  # after the parse stage resolved it, before the render stage reads it
     deck = render_project(project, report)

@@ -237,7 +237,7 @@ def test_every_unsafe_tex_command_is_warned_about_at_its_line(hostile_deck) -> N
 def test_an_image_warning_points_at_the_image_itself(notes) -> None:
     from conftest import parse
 
-    root = notes({"01.md": "# T\n\n**图**：第一行\n  第二行 ![x](//host/x.png) 和 ![y](../../y.png)\n"})
+    root = notes({"01.md": "# T\n\n**卷积核**：第一行\n  第二行 ![x](//host/x.png) 和 ![y](../../y.png)\n"})
     _, report = parse(root)
     found = {(d.code, d.line, d.col) for d in report.items}
     assert ("image-remote", 4, 7) in found and ("image-outside-root", 4, 28) in found
@@ -246,7 +246,7 @@ def test_an_image_warning_points_at_the_image_itself(notes) -> None:
 def test_a_windows_path_is_outside_the_root_not_remote(notes) -> None:
     from conftest import parse
 
-    root = notes({"01.md": "**图**：![a](C:\\Windows\\win.ini) ![b](C:/x.png) <img src='D:\\y.png'>\n"})
+    root = notes({"01.md": "**卷积核**：![a](C:\\Windows\\win.ini) ![b](C:/x.png) <img src='D:\\y.png'>\n"})
     _, report = parse(root)
     assert [d.code for d in report.items] == ["image-outside-root"] * 3
 

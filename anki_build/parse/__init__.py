@@ -15,7 +15,7 @@ from ..structure import Chapter, Fragment, Project, SourceFile
 from .assets import AssetResolver
 from .discover import find_files, natural_key, navigation_order, split_number
 from .front_matter import FrontMatter, read_front_matter
-from .source import read_source
+from .source import detect_language, read_source
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -60,6 +60,7 @@ def parse_project(
     """
     from .extract import extract
     from .markdown import parser
+    from .rules import NAMES
 
     project = Project(root=root, display_root=display_root, config=config)
     found = find_files(root, config.exclude, skip or set(), report, display_root)
@@ -92,8 +93,20 @@ def parse_project(
         resolver = AssetResolver(
             root=resolved_root, file=file.path, index=found.images, report=report, max_bytes=config.max_image_bytes
         )
+        language = meta.language or (config.language if config.language != "auto" else detect_language(file.text))
+        rules = frozenset(NAMES) - config.rules_off
         try:
-            notes = extract(file, chapter, tokens, report, resolver, config.kinds)
+            notes = extract(
+                file,
+                chapter,
+                tokens,
+                report,
+                resolver,
+                config.kinds,
+                rules,
+                language,
+                project.explanations.setdefault(file.display, []),
+            )
         except Exception as exc:  # a bug in one rule costs this file's notes, never the build
             report.error(file.display, 1, 1, "internal-error", internal_error(exc))
             continue

@@ -57,6 +57,7 @@ class Context:
     block_check: str = ""  # that comment, for the block being looked at
     previous: SyntaxTreeNode | None = None  # the paragraph right before the block being looked at, if any
     skipping: bool = False
+    answering: bool = False  # inside the answer of a question heading: bold labels there are points, not terms
     rule: str = ""  # the rule running now; notes it adds carry its name
     notes: list[Note] = field(default_factory=list)
     explanations: list[Explanation] = field(default_factory=list)

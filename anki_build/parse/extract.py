@@ -27,6 +27,7 @@ _ID_ATTR = re.compile(r"\s*\{#([^\W_][\w.-]*)\}")
 _CHECK = re.compile(r"^\s*<!--\s*check\b", re.IGNORECASE)
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
+_QUESTION_RULES = {"heading-question", "heading-asks"}
 _STRAY_DOLLAR = re.compile(r"(?<![\\\d])\$(?=[^\s\d$])")
 
 
@@ -128,6 +129,8 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
                 end = rule.fn(ctx, nodes, i)
                 if end is not None:
                     break
+        if node.type == "heading":
+            ctx.answering = end is not None and ctx.rule in _QUESTION_RULES
         ctx.rule = ""
         if end is None:
             nested = _nested_blocks(node)
@@ -143,6 +146,27 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
             ctx.previous = None
         i = end
     ctx.previous = previous_outer
+
+
+_EXPLICIT = {rule.name for rule in RULES if rule.explicit}
+_FAMILY = {"concept": "know", "qa": "know", "cloze": "cloze", "formula": "math", "derivation": "math"}
+_ALIAS = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def _without_repeats(ctx: Context) -> list[Note]:
+    """A heuristic note that repeats one the author wrote (or an earlier heuristic one) is dropped."""
+    seen: set[tuple[str, str]] = set()
+    ordered = sorted(ctx.notes, key=lambda n: n.rule not in _EXPLICIT)  # explicit notes claim their term first
+    keep: set[int] = set()
+    for note in ordered:
+        text = note.front.plain() if note.front is not None else note.key
+        core = (_FAMILY[note.kind.value], normalise_key(_ALIAS.sub(" ", text)) or note.key)
+        if note.rule in _EXPLICIT or note.explicit_id or core not in seen:
+            keep.add(id(note))
+            seen.add(core)
+        else:
+            ctx.explain(note.location.line, f"{note.kind} note '{core[1][:40]}' repeats another note; dropped")
+    return [n for n in ctx.notes if id(n) in keep]
 
 
 def extract(
@@ -172,6 +196,7 @@ def extract(
             if found:
                 token.meta["id"] = found
     walk(ctx, SyntaxTreeNode(tokens).children)
+    ctx.notes = _without_repeats(ctx)
     if explanations is not None:
         explanations.extend(ctx.explanations)
     return ctx.notes

@@ -25,6 +25,7 @@ class FrontMatter:
     deck: str | None = None
     chapter: str | None = None
     cards: bool = True
+    language: str | None = None  # `zh` or `en`: the prompts of this file's cards
 
 
 def _loader(text: str) -> Any:
@@ -111,9 +112,14 @@ def read_front_matter(text: str, display: str, report: Report) -> FrontMatter:
     if not isinstance(cards, bool):
         warn(*_key_line(text, "cards"), "cards: must be true or false; ignored")
         cards = True
+    language = data.get("language", data.get("lang"))
+    if language is not None and language not in ("zh", "en"):
+        warn(*_key_line(text, "language"), "language: must be zh or en; ignored")
+        language = None
     return FrontMatter(
         tags=tags,
         deck=re.sub(r"[\x00-\x1f\x7f]", "", deck).strip() if isinstance(deck, str) else None,
         chapter=_scalar(chapter) or None,
         cards=cards,
+        language=language,
     )

@@ -75,7 +75,7 @@ def render_note(
     cloze = note.kind is NoteKind.CLOZE
     slots = MathSlots()
     values = {
-        "lang": config.language,
+        "lang": note.language,
         "front": _fragment(note.front, media, slots),
         "back": _fragment(note.back, media, slots, cloze=cloze),
         "chapter": note.chapter.label,

@@ -130,3 +130,4 @@ class Project:
     config: Config
     chapters: list[Chapter] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    explanations: dict[str, list[object]] = field(default_factory=dict)  # file display path → what made each note

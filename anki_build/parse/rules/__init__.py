@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from markdown_it.tree import SyntaxTreeNode
 
 from ..context import Context
-from . import explicit, formulas
+from . import explicit, formulas, guards, tables, terms
 
 RuleFn = Callable[[Context, list[SyntaxTreeNode], int], "int | None"]
 
@@ -33,6 +33,7 @@ def _rule(name: str, types: str, fn: RuleFn, example: str, *, explicit: bool = T
 
 
 RULES: tuple[Rule, ...] = (
+    # explicit syntax: the author marked the card
     _rule(
         "checked-derivation", "math_block paragraph", formulas.checked_derivation, "<!-- check: w real --> then $$…$$"
     ),
@@ -45,5 +46,18 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "display-formula", "math_block paragraph", formulas.display_formula, "梯度下降： ⏎ $$\\theta \\leftarrow …$$"
     ),
+    # precision guards: what looks like a note and is not
+    _rule("skip-toc", "paragraph heading", guards.toc, "[TOC], or a 目录 heading with its list", explicit=False),
+    _rule("skip-link-list", "bullet_list ordered_list", guards.link_list, "- [为什么…？](url)", explicit=False),
+    _rule("skip-metadata", "paragraph", guards.metadata, "作者：… / 2023-04-06：…", explicit=False),
+    # heuristics: notes as people write them
+    _rule("bold-question", "paragraph", terms.bold_question, "**RetinaNet 有哪些创新点？** ⏎ 答案段落", explicit=False),
+    _rule("term-colon", "paragraph", terms.term_colon, "- 向量的1范数：各元素绝对值之和", explicit=False),
+    _rule("bold-term", "paragraph", terms.bold_term, "**Sigmoid function** is …", explicit=False),
+    _rule("heading-asks", "heading", terms.heading_asks, "### 如何判断模型过拟合", explicit=False),
+    _rule("heading-term", "heading", terms.heading_term, "### Dropout ⏎ 训练时随机丢弃神经元……", explicit=False),
+    _rule("heading-topic", "heading", terms.heading_topic, "#### 评估观测序列的概率 ⏎ 说明……", explicit=False),
+    _rule("term-table", "table", tables.term_table, "| 术语 | 定义 | ⏎ | 过拟合 | … |", explicit=False),
+    _rule("named-term", "paragraph", terms.named_term, '……我们称该方面的信息为"标记"。', explicit=False),
 )
 NAMES = tuple(rule.name for rule in RULES)

@@ -26,6 +26,7 @@ from ..tokens import (
     split_lines,
     strip_prefix,
     strip_trailing_colon,
+    text_token,
     trim,
     with_content,
 )
@@ -102,23 +103,54 @@ def cloze(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 
 
 def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
-    """`**术语**：定义` (the colon inside or after the bold); in a list item, nested blocks join the definition."""
+    """`**术语**：定义` (the colon inside or after the bold); in a list item, nested blocks join the definition.
+
+    With nothing after the colon, the list or paragraph below defines the term (a formula below makes it the
+    formula's label instead). A generic label (`**答案**：`, `**优点**：`) is part of an answer, not a term; a
+    label that asks (`**如何缓解过拟合**：`) is a question.
+    """
+    from .terms import _next_definition, group_label
+    from .words import generic, question_like, technical
+
     node = nodes[i]
     found = bold_term(inline_children(node))
     if found is None:
         return None
     term, rest = found
+    text = plain(term)
     where = ctx.location(node)
-    following = i + 1 < len(nodes) and nodes[i + 1].type == "math_block"
-    if not rest:
-        if not following:
-            ctx.warn(where, "empty-answer", f"'{plain(term)}' has no definition after the colon")
+    if generic(text):
+        ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
         return i + 1
-    back: list[Token] = paragraph_tokens(strip_trailing_colon(rest), node.map)
-    if node.parent is not None and node.parent.type == "list_item":
-        back += blocks_of([n for n in nodes[i + 1 :] if n.type != "math_block"])
-    ctx.add_pair(NoteKind.CONCEPT, term, back, where)
-    return i + 1
+    if ctx.answering and not technical(text) and not question_like(text):
+        ctx.explain(where.line, f"'{text}' is a point of the answer above, not a term of its own")
+        return i + 1
+    following = i + 1 < len(nodes) and nodes[i + 1].type == "math_block"
+    back: list[Token]
+    end = i + 1
+    if rest:
+        back = paragraph_tokens(strip_trailing_colon(rest), node.map)
+        if node.parent is not None and node.parent.type == "list_item":
+            back += blocks_of([n for n in nodes[i + 1 :] if n.type != "math_block"])
+    elif group_label(nodes, i):
+        ctx.explain(where.line, f"'{text}' names the group of definitions below; they are the notes")
+        return i + 1
+    else:
+        below = [] if following else _next_definition(nodes, i)
+        if not below and node.parent is not None and node.parent.type == "list_item":
+            below = [n for n in nodes[i + 1 :] if n.type in ("bullet_list", "ordered_list", "paragraph")]
+        if not below:
+            if not following:
+                ctx.warn(where, "empty-answer", f"'{text}' has no definition after the colon")
+            return i + 1
+        back = blocks_of(below)
+        end = i + 1 if node.parent is not None and node.parent.type == "list_item" else i + 1 + len(below)
+    if question_like(text):
+        mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+        ctx.add_pair(NoteKind.QA, [*term, text_token(mark)] if not text.endswith(("?", "？")) else term, back, where)
+    else:
+        ctx.add_pair(NoteKind.CONCEPT, term, back, where)
+    return end
 
 
 def definition_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -168,4 +200,4 @@ def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
         ctx.warn(where, "empty-answer", "question heading has no answer below it")
         return None
     ctx.add_pair(NoteKind.QA, children, answer, where)
-    return end
+    return i + 1  # the answer's own terms and formulas make notes too

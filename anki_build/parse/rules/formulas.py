@@ -76,7 +76,7 @@ def display_token(node: SyntaxTreeNode) -> Token | None:
     if node.type != "paragraph":
         return None
     children = [
-        t for t in trim(inline_children(node)) if not (t.type == "text" and not t.content.strip(" \t,，.。;；:："))
+        t for t in trim(inline_children(node)) if not (t.type == "text" and not t.content.strip(" \t,，.。;；"))
     ]
     if len(children) != 1 or children[0].type not in ("math_inline", "math_inline_double"):
         return None
@@ -114,10 +114,44 @@ def _label_of(node: SyntaxTreeNode | None) -> tuple[list[Token], bool] | None:
         close = next((i for i, t in enumerate(children) if t.type == "strong_close"), None)
         if close:
             return trim(children[1:close]), False
-    text = trim(children)
+    text = last_sentence(trim(children))
     if not text:
         return None
     return strip_trailing_colon(text), True
+
+
+_END = re.compile(r"[。！？!?；;]")
+_MAX_LABEL = 80
+
+
+def last_sentence(children: list[Token]) -> list[Token]:
+    """The sentence that leads into the formula: the paragraph's last one (or last clause, when that is long)."""
+    for marks in (_END, re.compile(r"[，,]")):
+        if _shown_length(children) <= _MAX_LABEL:
+            break
+        for n in range(len(children) - 1, -1, -1):
+            token = children[n]
+            if token.type != "text":
+                continue
+            content = token.content.rstrip(" :：")
+            cut = max((m.end() for m in marks.finditer(content)), default=-1)
+            if cut > 0 and (n < len(children) - 1 or cut < len(content)):
+                children = trim([Token("text", "", 0), *children[n + 1 :]])
+                rest = token.content[cut:]
+                children = trim([_text(rest), *children]) if rest.strip() else children
+                break
+    return children
+
+
+def _shown_length(children: list[Token]) -> int:
+    """Characters a reader sees: a formula counts as a few, not as its TeX source."""
+    return sum(4 if t.type.startswith("math") else len(t.content) for t in children if t.type != "softbreak")
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
 
 
 def _heading_label(ctx: Context) -> list[Token]:

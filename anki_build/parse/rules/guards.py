@@ -1,0 +1,82 @@
+"""Precision guards: blocks that look like notes and are not. Each claims its block so no heuristic fires.
+
+They run before the heuristic rules (never before the explicit ones), and `--explain` names them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.tree import SyntaxTreeNode
+
+from ..context import Context
+from ..tokens import inline_children, plain, trim
+from .words import bare
+
+_TOC_MARK = re.compile(r"^\s*(?:\[TOC\]|\[\[_TOC_\]\]|\[\[toc\]\]|<!--\s*TOC\s*-->)\s*$", re.IGNORECASE)
+_TOC_HEADING = re.compile(r"^(?:目录|目\s*录|contents|table of contents|toc|index|索引)$", re.IGNORECASE)
+_META = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:作者|日期|时间|来源|出处|链接|地址|编辑|标签|版本|更新|更新时间|最后更新|邮箱|负责人|贡献者|参与者|难度|"
+    r"原文|原文链接|网址|主页|课程|讲师|author|authors|date|updated|last updated|source|link|url|tags|version|"
+    r"email|contributors?|maintainers?|difficulty)\s*[:：]",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"^\s*(?:[-*+]\s+)?\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?\s*[:：]")
+_PROMPT = re.compile(r"^\s*(?:In|Out)\s*\[\d*\]\s*:")
+
+
+def _links_only(item: SyntaxTreeNode) -> bool:
+    """A list item that is only a link (or a wikilink), with at most a few words around it."""
+    paragraphs = [c for c in item.children if c.type == "paragraph"]
+    if not paragraphs or len(paragraphs) != len([c for c in item.children if c.type != "bullet_list"]):
+        return False
+    children = trim(inline_children(paragraphs[0]))
+    inside = False
+    outside = ""
+    links = 0
+    for token in children:
+        if token.type == "link_open":
+            inside, links = True, links + 1
+        elif token.type == "link_close":
+            inside = False
+        elif not inside and token.type == "text":
+            outside += token.content
+    if links == 0:
+        return False
+    return len(bare(outside)) <= 12
+
+
+def link_list(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A list whose items are only links (a reading list, an index of questions, a table of contents)."""
+    node = nodes[i]
+    items = [c for c in node.children if c.type == "list_item"]
+    if len(items) < 2 or sum(_links_only(item) for item in items) < 0.8 * len(items):
+        return None
+    ctx.explain(ctx.location(node).line, "a list of links (reading list or table of contents): no cards")
+    return i + 1
+
+
+def toc(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`[TOC]` markers and a `目录`/`Contents` heading with the list under it."""
+    node = nodes[i]
+    if node.type == "paragraph" and _TOC_MARK.match(plain(inline_children(node))):
+        ctx.explain(ctx.location(node).line, "a table-of-contents marker")
+        return i + 1
+    if node.type == "heading" and _TOC_HEADING.match(bare(plain(inline_children(node)))):
+        end = i + 1
+        while end < len(nodes) and nodes[end].type in ("bullet_list", "ordered_list", "paragraph"):
+            end += 1
+        ctx.explain(ctx.location(node).line, "a table of contents: no cards")
+        return end
+    return None
+
+
+def metadata(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`作者：…`, `日期：…`, `2023-04-06：…`, `In [5]:` lines: facts about the note, not in it."""
+    node = nodes[i]
+    text = plain(inline_children(node))
+    first = text.split("\n", 1)[0]
+    if _META.match(first) or _DATE.match(first) or _PROMPT.match(first):
+        ctx.explain(ctx.location(node).line, "metadata (author, date, source, …): no card")
+        return i + 1
+    return None

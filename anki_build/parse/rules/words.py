@@ -1,0 +1,125 @@
+"""What makes a piece of text a term, a question or a generic label: the word lists the heuristic rules share.
+
+Counts and cue words come from real notes (the research note on extraction): defined terms are short
+(≤ 12 CJK characters or ≤ 5 English words, often with an English alias in parentheses); a "term" of
+30+ characters, or one that ends in a verb or a connective, is a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+NUMBERING = re.compile(
+    r"^\s*(?:(?:\d+\.)+\d*\s*|\d+[.)、]\s*|[(（]\d+[)）]\s*|[一二三四五六七八九十]+[、.．]\s*|"
+    r"第[一二三四五六七八九十\d]+[章节步部分][:：、\s]*|(?:Q|Step|Part|Chapter)\s*\d+\s*[:：.)]?\s*)",
+    re.IGNORECASE,
+)
+_ALIAS = re.compile(r"\s*[(（][^()（）]{0,60}[)）]")
+_SENTENCE = re.compile(r"[。！？!?；;]|，.*，|\.\s+[A-Z]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+# Labels that name a part of an explanation, not a thing to learn.
+def _words(text: str) -> set[str]:
+    """Entries separated by `|` (an entry may hold spaces: `key idea`)."""
+    return {entry.strip() for entry in text.split("|") if entry.strip()}
+
+
+# Labels that name a part of an explanation, not a thing to learn.
+GENERIC = _words(
+    "注意|注|备注|提示|例如|例|比如|如|其中|即|答|答案|解|解答|解析|证明|证|结论|总结|小结|说明|原因|方法|步骤|结果|输入|输出|"
+    "优点|缺点|优势|劣势|局限性|局限|不足|缺陷|特点|特性|作用|目的|意义|思路|问题|问|定义|公式|代码|示例|例子|举例|实例|"
+    "核心思想|思想|关键|关键点|要点|重点|难点|应用|用途|场景|应用场景|适用场景|改进|解决方案|解决办法|区别|联系|本质|目标|"
+    "数学表示|数学表达|数学形式|表达式|直观理解|理解|直觉|贡献|主要贡献|创新点|前提|条件|效果|影响|原则|背景|动机|流程|"
+    "结构|组成|结构组成|基本原理|原理|工作原理|实现|实现方式|实现细节|训练|推理|测试|预测|参数|超参数|复杂度|时间复杂度|"
+    "优缺点|优劣|对比|比较|总览|概述|简介|介绍|引言|前言|参考|参考文献|参考资料|相关|延伸阅读|拓展|扩展|练习|习题|思考|"
+    "作者|日期|时间|来源|出处|链接|地址|编辑|标签|版本|更新|邮箱|负责人|贡献者|难度|原文|网址|主页|图|表|图片|效果图|"
+    "训练阶段|测试阶段|推理阶段|使用技巧|技巧|注意事项|常见问题|典型示例|示意图|算法流程|具体步骤|核心公式|计算公式|"
+    "note|notes|nb|example|examples|e.g|eg|i.e|ie|tip|tips|warning|caution|important|answer|solution|proof|result|"
+    "results|output|input|step|steps|summary|pros|cons|advantages|disadvantages|formula|code|reference|references|"
+    "definition|intuition|idea|key idea|key ideas|goal|goals|purpose|usage|use case|use cases|limitations|benefits|"
+    "drawbacks|problem|problems|issue|issues|challenge|challenges|question|why|how|what|reason|reasons|method|"
+    "approach|implementation|training|inference|testing|key actions|actions|tools|outcome|outcomes|deliverables|"
+    "moral|moral of the story|remark|remarks|fig|figure|table|source|see also|related|related concepts|further reading|"
+    "overview|introduction|background|conclusion|discussion|exercises|appendix|contents|table of contents|toc|"
+    "motivation|setup|analysis|author|date|link|tags|version|explanation|details|detail|description|meaning|"
+    "properties|property|features|feature|objective|objectives|next quest|next steps|key takeaways|takeaways|"
+    "best practices|common pitfalls|pitfalls|practical tip|practical tips|in practice|recap|keywords|key concepts"
+)
+# Headings that group or frame a chapter rather than name something to learn.
+GENERIC_HEADINGS = GENERIC | _words(
+    "目录|导读|本章|本节|概要|要点总结|章节总结|学习目标|实验|代码实现|从零开始实现|简洁实现|"
+    "summary|exercises|references|introduction|overview|conclusion|discussion|implementation|code|appendix|"
+    "setup|installation|getting started|acknowledgements|acknowledgments|license|contributors|changelog|"
+    "big picture summary|final thoughts|wrap-up|wrap up|what's next|next|visualization utilities"
+)
+_CLAUSE_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|will|would|should|explained|said|says|asked|replied|"
+    r"noted|shows|showed|gives|given|uses|used|means|became|become|decided|found|learned|learns|makes|made)\b",
+    re.IGNORECASE,
+)
+_VERB_END = re.compile(r"(?:是|为|有|的|了|如下|所示|如|即|时|后|中|于|在|被|把|将|会|能|可|得|并|和|与|或|等)$")
+_PRONOUN_START = re.compile(
+    r"^(?:我们|我|你|这|那|它|其|如果|若|当|因为|由于|所以|但|而|对于|通过|根据|在|从|用|把|将|为了|虽然|可以|需要|注意|"
+    r"we|you|this|that|these|those|it|if|when|because|since|so|but|for|in|on|to|by|with|as|note|here|there)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+QUESTION_WORDS = re.compile(
+    r"什么|为什么|为何|如何|怎么|怎样|哪些|哪个|哪种|哪里|是否|能否|可否|有何|有什么|何时|何为|多少|"
+    r"\b(?:why|how|what|which|when|where|who|whether|explain|compare|describe|define)\b",
+    re.IGNORECASE,
+)
+TOPIC_WORDS = re.compile(r"区别|比较|对比|优缺点|优劣|异同|\bdifference|\bvs\.?\b|\bpros and cons\b", re.IGNORECASE)
+
+
+def bare(text: str) -> str:
+    """The text without numbering, markup leftovers and surrounding punctuation."""
+    text = re.sub(r"\s+", " ", text).strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = NUMBERING.sub("", text).strip(" *_`#:：.．。,，、;；-—–|")
+    return text
+
+
+def generic(text: str) -> bool:
+    core = _ALIAS.sub("", bare(text)).strip().casefold()
+    return core in GENERIC or not core
+
+
+def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
+    """Short enough, and shaped like a name rather than a clause."""
+    core = bare(text)
+    if not core or generic(core) or len(core) > 80 or "http" in core:
+        return False
+    head = _ALIAS.sub("", core).strip()
+    if not head or _SENTENCE.search(head) or _PRONOUN_START.match(head) or _VERB_END.search(head):
+        return False
+    if ":" in head or "：" in head:  # `推导：常用梯度` is a title, not a name
+        return False
+    if re.fullmatch(r"[\d\s.:/,-]+", head):  # a date, a time, a number
+        return False
+    if len(head.split()) >= 2 and _CLAUSE_VERB.search(head):  # `The monks explained`
+        return False
+    cjk = len(_CJK.findall(head))
+    words = len(re.findall(r"[A-Za-z][\w'-]*", head))
+    return (cjk == 0 and 0 < words <= max_words) or (0 < cjk <= max_cjk and words <= max_words)
+
+
+def question_like(text: str) -> bool:
+    core = bare(text)
+    return core.endswith(("?", "？")) or bool(QUESTION_WORDS.search(core)) or bool(TOPIC_WORDS.search(core))
+
+
+_TECH_SUFFIX = re.compile(
+    r"(?:化|法|器|层|函数|网络|模型|算法|损失|率|度|量|值|矩阵|向量|分布|空间|机制|范数|门|单元|核|树|图|集|数|项|式|理论|定理|定律|"
+    r"效应|方法|技术|策略|准则|估计|检验|过程|变换|分解|编码|注意力|学习|回归|分类|聚类|采样|卷积|池化|激活|嵌入|梯度|偏差|方差|"
+    r"熵|散度|距离|误差|衰减|退火|裁剪|丢弃|连接|传播|下降|搜索|剪枝|蒸馏|增强|迁移|正则|归一|标准化|初始化|消失|爆炸)$"
+)
+
+
+def technical(term: str) -> bool:
+    """A name of a technique or a quantity (`Layer Normalization`, `余弦退火`), not a description (`模型开发`)."""
+    core = _ALIAS.sub("", bare(term)).strip()
+    latin = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", term) if w.casefold() not in GENERIC]
+    return bool(latin) or bool(_TECH_SUFFIX.search(core))
