@@ -139,9 +139,22 @@ def _check_output(output: Path | None) -> None:
 @notes_dir_argument
 @_output_option("Where to write the .apkg  [default: decks/<deck>.apkg beside NOTES_DIR]")
 @click.option("--plan", "plan_only", is_flag=True, help="Only list what an import would do; write nothing.")
+@click.option(
+    "--explain",
+    "explain_target",
+    metavar="FILE[:LINE]",
+    help="Show which rule made each note of FILE (near LINE), and why a block made none; write nothing.",
+)
 @strict_option
 @json_option
-def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: bool, as_json: bool) -> None:
+def build(
+    notes_dir: Path | None,
+    output: Path | None,
+    plan_only: bool,
+    explain_target: str | None,
+    strict: bool,
+    as_json: bool,
+) -> None:
     """Build NOTES_DIR into an Anki package.
 
     Without NOTES_DIR, builds the project configured in the current folder: the folder
@@ -152,6 +165,8 @@ def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: 
     from .config import shown_path
 
     root, display = _notes_dir(notes_dir)
+    if explain_target is not None:
+        _explain(root, display, explain_target, as_json)
     _check_output(output)
     summary = run_build(root, display, output, strict=strict, plan_only=plan_only)
     if not as_json:
@@ -171,6 +186,22 @@ def build(notes_dir: Path | None, output: Path | None, plan_only: bool, strict: 
                 if summary.plan.removed or summary.plan.moved:
                     click.echo("  (run `anki-build build --plan` before a build to list them)")
     _finish(summary, as_json)
+
+
+def _explain(root: Path, display: str, target: str, as_json: bool) -> None:
+    from .commands.explain import explain
+
+    rows, problem = explain(root, display, target)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--explain")
+    if as_json:
+        click.echo(json.dumps([row.__dict__ for row in rows], ensure_ascii=False, indent=2))
+        sys.exit(0)
+    for row in rows:
+        click.echo(f"{row.path}:{row.line}: {row.rule or '-'}: {row.message}")
+    made = sum(1 for row in rows if row.message.split(" ", 2)[1:2] == ["note"])
+    click.echo(f"{made} note(s) in these lines; rule names can be switched off under [rules] in anki-build.toml")
+    sys.exit(0)
 
 
 @main.command()

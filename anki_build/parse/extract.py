@@ -50,6 +50,34 @@ def take_id(children: list[Token]) -> tuple[list[Token], str | None]:
     return out, found
 
 
+_ROLE = re.compile(r"(?:\(\s*)?:(label|numref|eqref|ref|cite|citet|citep|width|height|begin_tab|end_tab|tab):$")
+
+
+def drop_roles(children: list[Token]) -> list[Token]:
+    """d2l/Sphinx roles (`:label:`x``, `:numref:`fig_x``, `:cite:`…``) mean nothing on a card: removed."""
+    out: list[Token] = []
+    n = 0
+    while n < len(children):
+        token = children[n]
+        match = _ROLE.search(token.content) if token.type == "text" else None
+        if match and n + 1 < len(children) and children[n + 1].type == "code_inline":
+            head = token.content[: match.start()]
+            out.append(with_content(token, head.rstrip() if match[0].startswith("(") else head))
+            n += 2
+            if match[0].startswith("(") and n < len(children) and children[n].type == "text":
+                after = children[n]
+                out.append(
+                    with_content(
+                        after, after.content.lstrip()[1:] if after.content.lstrip()[:1] == ")" else after.content
+                    )
+                )
+                n += 1
+            continue
+        out.append(token)
+        n += 1
+    return [t for t in out if not (t.type == "text" and not t.content)]
+
+
 def _nested_blocks(node: SyntaxTreeNode) -> list[list[SyntaxTreeNode]]:
     if node.type in ("bullet_list", "ordered_list"):
         return [item.children for item in node.children]
@@ -192,7 +220,7 @@ def extract(
     )
     for token in tokens:
         if token.type == "inline" and token.children:
-            token.children, found = take_id(token.children)
+            token.children, found = take_id(drop_roles(token.children))
             if found:
                 token.meta["id"] = found
     walk(ctx, SyntaxTreeNode(tokens).children)

@@ -19,6 +19,8 @@ def tokenize(state: StateInline, silent: bool) -> bool:
     length = scanned.length
     if length < 2:
         return False
+    if state.src[state.pos + length : state.pos + length + 1] in ("》", ">", "→", "⇒"):
+        return False  # `==》`, `==>`: an arrow drawn with equals signs, not a highlight
     if length % 2:
         token = state.push("text", "", 0)
         token.content = "="

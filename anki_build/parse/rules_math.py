@@ -71,6 +71,17 @@ def _find_dollar_close(state: StateInline, start: int, double: bool) -> int:
     return end
 
 
+_WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+
+
+def _padded_math(content: str) -> bool:
+    """`$ J$`, `$\\theta $`: math padded on one side (Typora and MathJax accept it), never prose or money."""
+    core = content.strip()
+    if not core or _CJK.search(core) or len(core) > 60 or core[0].isdigit():
+        return False
+    return bool(_MATHY.search(core)) and not _WORDS.search(re.sub(r"\\[A-Za-z]+", " ", core))
+
+
 def math_inline_dollar(state: StateInline, silent: bool) -> bool:
     """`$x$` and `$$x$$` inside a line; money (`$5 and $6`, `| $10 |`) stays text."""
     src, pos = state.src, state.pos
@@ -93,7 +104,7 @@ def math_inline_dollar(state: StateInline, silent: bool) -> bool:
             return False
         if content[0].isdigit() and (content[-1].isspace() or (not _MATHY.search(content) and " " in content.strip())):
             return False
-        if content[0].isspace() != content[-1].isspace():
+        if content[0].isspace() != content[-1].isspace() and not _padded_math(content):
             return False
     if not silent:
         token = state.push("math_inline_double" if double else "math_inline", "math", 0)
@@ -190,6 +201,37 @@ def math_block_bracket(state: StateBlock, start: int, end: int, silent: bool) ->
     return True
 
 
+def _open_dollar(line: str) -> bool:
+    """The line leaves a single `$` open (an odd number of unescaped single dollars)."""
+    singles = [m.start() for m in re.finditer(r"(?<!\$)\$(?!\$)", line) if not _escaped(line, m.start())]
+    return len(singles) % 2 == 1
+
+
+def math_block_single_dollar(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A formula opened by a `$` line and closed by a line ending in `$` (`$` ⏎ `\\begin{aligned}…` ⏎ `$`)."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    first = _line(state, start).rstrip()
+    if not first.startswith("$") or first.startswith("$$") or not _open_dollar(first) or _CJK.search(first):
+        return False
+    if len(first) > 1 and not _ENV_OPEN.match(_line(state, start + 1) if start + 1 < end else ""):
+        return False  # `$ A=` opens a block only when an environment follows on the next line
+    last = _closing_line(
+        state,
+        start,
+        end,
+        "single-dollar",
+        lambda n, text: n > start and text.endswith("$") and not text.endswith("$$") and _open_dollar(text),
+    )
+    if last is None:
+        return False
+    if silent:
+        return True
+    body = _block_lines(state, start, last).strip()
+    _push_block(state, start, last, body[1:-1].strip(), "$")
+    return True
+
+
 def math_block_env(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     r"""A bare `\begin{aligned} … \end{aligned}` block (no dollars), as Typora writes them."""
     if state.sCount[start] - state.blkIndent >= 4:
@@ -197,6 +239,8 @@ def math_block_env(state: StateBlock, start: int, end: int, silent: bool) -> boo
     match = _ENV_OPEN.match(_line(state, start))
     if not match:
         return False
+    if silent and start > 0 and _open_dollar(_line(state, start - 1)):
+        return False  # `$ A=` ⏎ `\begin{bmatrix}…` ⏎ `$`: inline math across lines, not a bare block
     closing = f"\\end{{{match[1]}}}"
     last = _closing_line(state, start, end, f"env:{match[1]}", lambda n, text: text.endswith(closing))
     if last is None:
@@ -255,4 +299,5 @@ def math_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("escape", "math_inline_bracket", math_inline_bracket)
     md.block.ruler.before("fence", "math_block", math_block_dollars, {"alt": _INTERRUPTS})
     md.block.ruler.before("fence", "math_block_bracket", math_block_bracket, {"alt": _INTERRUPTS})
+    md.block.ruler.before("fence", "math_block_single_dollar", math_block_single_dollar, {"alt": _INTERRUPTS})
     md.block.ruler.before("fence", "math_block_env", math_block_env, {"alt": _INTERRUPTS})

@@ -114,6 +114,66 @@ def render_note(
     )
 
 
+_SCREEN_LINES = 23  # lines of 19 px text on a 390×844 phone, after Anki's own bars
+_LONG_FRONT = 120  # characters a reader takes in at a glance
+
+
+def _screen_lines(field_html: str) -> float:
+    """Roughly how many lines a field takes at 390 px: ~18 CJK or ~40 Latin characters a line, 3 a formula."""
+    formulas = field_html.count("\\[")
+    text = re.sub(r"\\\[.*?\\\]", " ", field_html, flags=re.S)
+    text = re.sub(r"<(?:p|li|br|div|tr|h\d)\b[^>]*>", "\n", text)
+    lines = 0.0
+    for line in re.sub(r"<[^>]+>", "", text).split("\n"):
+        cjk = len(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", line))
+        other = len(line.strip()) - cjk
+        if line.strip():
+            lines += max(1.0, cjk / 18 + other / 40)
+    return lines + 3 * formulas
+
+
+def _check_length(note: Note, rendered: RenderedNote, report: Report) -> None:
+    """An answer longer than two phone screens, or a front longer than a glance, is worth a warning."""
+    where = note.location
+    back = rendered.fields.get("Back") or rendered.fields.get("Text") or ""
+    screens = _screen_lines(back) / _SCREEN_LINES
+    if screens > 2:
+        report.warning(
+            where.path,
+            where.line,
+            where.col,
+            "answer-too-long",
+            f"the answer fills about {screens:.1f} phone screens; split the note or shorten it",
+        )
+    if note.front is None:
+        return
+    shown = re.sub(r"\\\(.*?\\\)", "xxxx", _TAGS.sub("", str(_fragment_text(note))), flags=re.S)
+    if len(shown.strip()) > _LONG_FRONT:
+        report.warning(
+            where.path,
+            where.line,
+            where.col,
+            "front-too-long",
+            f"the question is {len(shown.strip())} characters long; a card's front should be read at a glance",
+        )
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _fragment_text(note: Note) -> str:
+    """The front as a reader sees it, formulas as `\\(…\\)`."""
+    parts = []
+    for token in note.front.tokens if note.front else []:
+        if token.type.startswith("math"):
+            parts.append(f"\\({token.content}\\)")
+        elif token.children:
+            parts.append(Fragment(token.children, True).plain())
+        else:
+            parts.append(token.content)
+    return "".join(parts)
+
+
 def render_project(project: Project, report: Report, checks: dict[str, BlockResult] | None = None) -> RenderedDeck:
     deck = RenderedDeck(
         name=deck_component(project.config.deck),
@@ -136,6 +196,7 @@ def render_project(project: Project, report: Report, checks: dict[str, BlockResu
             report.warning(
                 where.path, where.line, where.col, "image-missing", f"image '{src}' could not be read ({why}); left out"
             )
+        _check_length(note, rendered, report)
         if note.kind is NoteKind.CLOZE and "{{c" not in rendered.fields["Text"]:
             where = note.location
             report.warning(
