@@ -89,7 +89,7 @@ def _match(notes: list[tuple[str, int]], items: list[dict[str, object]]) -> tupl
     return len(owner), set(owner.values()), set(owner)
 
 
-def evaluate(gold_file: Path) -> FileResult:
+def evaluate(gold_file: Path, off: tuple[str, ...] = ()) -> FileResult:
     from anki_build.config import load_config
     from anki_build.diagnostics import Report
     from anki_build.parse import parse_project
@@ -101,6 +101,10 @@ def evaluate(gold_file: Path) -> FileResult:
         root = Path(scratch) / "notes"
         root.mkdir()
         shutil.copy(source, root / source.name)
+        if off:
+            (root / "anki-build.toml").write_text(
+                "[rules]\n" + "".join(f'"{name}" = false\n' for name in off), encoding="utf-8"
+            )
         report = Report()
         project = parse_project(root, "notes", load_config(root, "notes", report), report)
         deck = render_project(project, report)
@@ -144,10 +148,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the totals as JSON")
     parser.add_argument("--file", help="only gold files whose path contains this")
     parser.add_argument("--details", action="store_true", help="list missed items and unmatched notes per file")
+    parser.add_argument("--off", default="", help="rules to switch off, comma-separated (to measure one rule)")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"the corpus is not at {CORPUS}")
-    results = [evaluate(p) for p in sorted(GOLD.glob("*.json")) if not args.file or args.file in p.name]
+    off = tuple(name for name in args.off.split(",") if name)
+    results = [evaluate(p, off) for p in sorted(GOLD.glob("*.json")) if not args.file or args.file in p.name]
     tune = [r for r in results if r.split == "tune"]
     holdout = [r for r in results if r.split == "holdout"]
     totals = {"all": _totals(results), "tune": _totals(tune), "holdout": _totals(holdout)}

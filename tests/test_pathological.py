@@ -56,6 +56,15 @@ PATTERNS: dict[str, str] = {
     "nested_quotes": "> ",
     "nested_lists": "- ",
     "table_rows": "| a | b |\n| - | - |\n",
+    "term_colon_list": "- 术语：一个足够长的定义文字\n",
+    "term_colon_lines": "向量的范数：一个足够长的定义文字。\n",
+    "short_definition_list": "- 术语：短\n",
+    "bold_labels_with_lists": "**特点**：\n\n- 一\n- 二\n\n",
+    "glossary_headings": "### 术语\n\n术语是指一个概念的定义文字。\n\n",
+    "aliased_terms": "交叉熵（cross entropy）是一个常用的衡量方法。",
+    "named_terms": "我们称这种方法为“方法”。",
+    "term_table": "| 术语 | 定义 |\n| --- | --- |\n" + "| 过拟合 | 训练误差小而测试误差大的现象 |\n" * 1,
+    "formula_chain": "$$a = b$$\n\n所以\n\n",
 }
 
 

@@ -100,7 +100,7 @@ class AssetResolver:
 
     def resolve(self, src: str, where: Location, *, embed: bool = False) -> Asset | None:
         kind, value = classify(src)
-        shown = _short(src.strip())
+        shown = _short(unquote(src.strip()) if kind == "relative" else src.strip())
         if kind == "data":
             return self._data_uri(value, where)
         if kind == "remote":

@@ -57,8 +57,10 @@ class Context:
     block_check: str = ""  # that comment, for the block being looked at
     previous: SyntaxTreeNode | None = None  # the paragraph right before the block being looked at, if any
     skipping: bool = False
-    answering: bool = False  # inside the answer of a question heading: bold labels there are points, not terms
+    answering: bool = False  # inside an answer or a list of points: bold labels there are points, not terms
+    points: set[int] = field(default_factory=set)  # ids of lists that follow a generic label (`**优点**：`)
     rule: str = ""  # the rule running now; notes it adds carry its name
+    claimed_by: str = ""  # for rules that look at every block: the rule that claimed this one, if any
     notes: list[Note] = field(default_factory=list)
     explanations: list[Explanation] = field(default_factory=list)
     cursors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # see `locate`

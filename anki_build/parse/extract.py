@@ -55,26 +55,22 @@ _ROLE = re.compile(r"(?:\(\s*)?:(label|numref|eqref|ref|cite|citet|citep|width|h
 
 def drop_roles(children: list[Token]) -> list[Token]:
     """d2l/Sphinx roles (`:label:`x``, `:numref:`fig_x``, `:cite:`…``) mean nothing on a card: removed."""
+    pending = list(children)
     out: list[Token] = []
-    n = 0
-    while n < len(children):
-        token = children[n]
+    while pending:
+        token = pending.pop(0)
         match = _ROLE.search(token.content) if token.type == "text" else None
-        if match and n + 1 < len(children) and children[n + 1].type == "code_inline":
-            head = token.content[: match.start()]
-            out.append(with_content(token, head.rstrip() if match[0].startswith("(") else head))
-            n += 2
-            if match[0].startswith("(") and n < len(children) and children[n].type == "text":
-                after = children[n]
-                out.append(
-                    with_content(
-                        after, after.content.lstrip()[1:] if after.content.lstrip()[:1] == ")" else after.content
-                    )
-                )
-                n += 1
+        if not (match and pending and pending[0].type == "code_inline"):
+            out.append(token)
             continue
-        out.append(token)
-        n += 1
+        pending.pop(0)  # the role's argument
+        out.append(
+            with_content(
+                token, token.content[: match.start()].rstrip() if "(" in match[0] else token.content[: match.start()]
+            )
+        )
+        if "(" in match[0] and pending and pending[0].type == "text" and pending[0].content.lstrip()[:1] == ")":
+            pending[0] = with_content(pending[0], pending[0].content.lstrip()[1:])
     return [t for t in out if not (t.type == "text" and not t.content)]
 
 
@@ -130,7 +126,8 @@ def _stray_dollars(ctx: Context, node: SyntaxTreeNode) -> None:
 
 def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
     """Offer each block to the rules; the first enabled rule that claims it wins."""
-    rules = [rule for rule in RULES if rule.name in ctx.rules]
+    rules = [rule for rule in RULES if rule.name in ctx.rules and not rule.also]
+    additive = [rule for rule in RULES if rule.name in ctx.rules and rule.also]
     previous_outer = ctx.previous
     ctx.previous = None
     i = 0
@@ -157,13 +154,25 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
                 end = rule.fn(ctx, nodes, i)
                 if end is not None:
                     break
+        claimed_by = ctx.rule if end is not None else ""
+        ctx.claimed_by = claimed_by
+        if not claimed_by.startswith("skip-"):
+            for rule in additive:
+                if node.type in rule.applies_to:
+                    ctx.rule = rule.name
+                    if rule.fn(ctx, nodes, i) is not None and end is None:
+                        end, claimed_by = i + 1, rule.name
+        ctx.rule = claimed_by
         if node.type == "heading":
-            ctx.answering = end is not None and ctx.rule in _QUESTION_RULES
+            ctx.answering = claimed_by in _QUESTION_RULES
         ctx.rule = ""
         if end is None:
             nested = _nested_blocks(node)
+            answering = ctx.answering
+            ctx.answering = answering or id(node) in ctx.points
             for children in nested:
                 walk(ctx, children)
+            ctx.answering = answering
             if not nested and node.type in ("paragraph", "heading") and node.map:
                 ctx.explain(node.map[0] + 1, "no rule made a note from this block", rule="")
             end = i + 1

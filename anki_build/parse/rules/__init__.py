@@ -26,10 +26,11 @@ class Rule:
     fn: RuleFn
     example: str  # one line of markdown it turns into a note (or, for a guard, keeps from becoming one)
     explicit: bool = True
+    also: bool = False  # looks at every block, claimed or not, and claims none (terms named inside prose)
 
 
-def _rule(name: str, types: str, fn: RuleFn, example: str, *, explicit: bool = True) -> Rule:
-    return Rule(name, frozenset(types.split()), fn, example, explicit)
+def _rule(name: str, types: str, fn: RuleFn, example: str, *, explicit: bool = True, also: bool = False) -> Rule:
+    return Rule(name, frozenset(types.split()), fn, example, explicit, also)
 
 
 RULES: tuple[Rule, ...] = (
@@ -51,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     _rule("skip-link-list", "bullet_list ordered_list", guards.link_list, "- [为什么…？](url)", explicit=False),
     _rule("skip-metadata", "paragraph", guards.metadata, "作者：… / 2023-04-06：…", explicit=False),
     # heuristics: notes as people write them
+    _rule("facet", "paragraph", terms.facet, "### Sigmoid 函数 ⏎ 特点：输出在 (0, 1) 之间……", explicit=False),
     _rule("bold-question", "paragraph", terms.bold_question, "**RetinaNet 有哪些创新点？** ⏎ 答案段落", explicit=False),
     _rule("term-colon", "paragraph", terms.term_colon, "- 向量的1范数：各元素绝对值之和", explicit=False),
     _rule("bold-term", "paragraph", terms.bold_term, "**Sigmoid function** is …", explicit=False),
@@ -58,6 +60,8 @@ RULES: tuple[Rule, ...] = (
     _rule("heading-term", "heading", terms.heading_term, "### Dropout ⏎ 训练时随机丢弃神经元……", explicit=False),
     _rule("heading-topic", "heading", terms.heading_topic, "#### 评估观测序列的概率 ⏎ 说明……", explicit=False),
     _rule("term-table", "table", tables.term_table, "| 术语 | 定义 | ⏎ | 过拟合 | … |", explicit=False),
-    _rule("named-term", "paragraph", terms.named_term, '……我们称该方面的信息为"标记"。', explicit=False),
+    _rule("list-term", "paragraph", terms.list_term, "1. 回归，输出为连续变量。", explicit=False),
+    _rule("named-term", "paragraph", terms.named_term, '……我们称该方面的信息为"标记"。', explicit=False, also=True),
+    _rule("alias-term", "paragraph", terms.alias_term, "交叉熵（cross entropy）是…", explicit=False, also=True),
 )
 NAMES = tuple(rule.name for rule in RULES)

@@ -119,10 +119,13 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     term, rest = found
     text = plain(term)
     where = ctx.location(node)
-    if generic(text):
+    if generic(text, exact=True):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
-        return i + 1
-    if ctx.answering and not technical(text) and not question_like(text):
+        if i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list"):
+            ctx.points.add(id(nodes[i + 1]))
+        return None  # a heuristic may still ask about it (`facet`)
+    point = not technical(text) or not rest or _enumeration(rest)
+    if ctx.answering and not question_like(text) and point:
         ctx.explain(where.line, f"'{text}' is a point of the answer above, not a term of its own")
         return i + 1
     following = i + 1 < len(nodes) and nodes[i + 1].type == "math_block"
@@ -151,6 +154,13 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     else:
         ctx.add_pair(NoteKind.CONCEPT, term, back, where)
     return end
+
+
+def _enumeration(rest: list[Token]) -> bool:
+    """`SMOTE、ADASYN`, `多线程、SIMD指令`: a few names listed, not a sentence that defines."""
+    text = plain(rest).strip(" 。.")
+    parts = [p for p in re.split(r"[、,，/]|\s\+\s", text) if p.strip()]
+    return len(parts) >= 2 and all(len(p.strip()) <= 16 for p in parts) and not re.search(r"[是指为用将把]", text)
 
 
 def definition_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -197,7 +207,9 @@ def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
     where = ctx.location(node)
     answer = blocks_of(nodes[i + 1 : end])
     if not any(t.type in ("inline", "math_block", "fence", "code_block") for t in answer):
-        ctx.warn(where, "empty-answer", "question heading has no answer below it")
+        deeper = end < len(nodes) and nodes[end].type == "heading" and nodes[end].tag > node.tag
+        if not deeper:  # a question heading over sub-sections is a title: they answer it
+            ctx.warn(where, "empty-answer", "question heading has no answer below it")
         return None
     ctx.add_pair(NoteKind.QA, children, answer, where)
     return i + 1  # the answer's own terms and formulas make notes too

@@ -175,9 +175,16 @@ def _named(label: list[Token], tex: str) -> list[Token]:
     return [*label, text_token("："), math]
 
 
+_PARALLEL = re.compile(r"^\s*(?:同理|类似地|类似的|同样地?|similarly|likewise|analogously)", re.IGNORECASE)
+
+
 def _weak_paragraph(node: SyntaxTreeNode) -> bool:
+    """A sentence that links two display blocks of one derivation (`所以`, `代入上式可得`), not a parallel one."""
     label = _label_of(node)
-    return label is not None and label[1] and weak_label(plain(label[0]))
+    if label is None or not label[1]:
+        return False
+    text = plain(label[0])
+    return weak_label(text) and not _PARALLEL.match(text)
 
 
 def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:

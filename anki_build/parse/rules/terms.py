@@ -28,7 +28,7 @@ from ..tokens import (
     with_content,
 )
 from .explicit import section_end
-from .words import NUMBERING, bare, generic, question_like, term_like
+from .words import NUMBERING, word_set, bare, generic, question_like, term_like
 
 _CUE = re.compile(
     r"^\s*(?:[(（][^()（）]{0,60}[)）]\s*)?(?:[-—–]\s|[,，]\s*(?:又称|也称|也叫|即|简称|or\b|also\b)|"
@@ -62,7 +62,7 @@ def _split_at_colon(line: list[Token]) -> tuple[list[Token], list[Token]] | None
                 term = [*line[:n], with_content(token, token.content[:at])]
                 rest = [with_content(token, token.content[at + 1 :]), *line[n + 1 :]]
                 return trim(term), trim(rest)
-        elif token.type not in ("code_inline", "math_inline", "math_inline_double", "softbreak"):
+        elif token.type not in ("text", "code_inline", "math_inline", "math_inline_double", "softbreak"):
             return None
     return None
 
@@ -111,12 +111,21 @@ def _next_definition(nodes: list[SyntaxTreeNode], i: int) -> list[SyntaxTreeNode
     return [nodes[i + 1]]
 
 
-def _substantive(tokens: list[Token]) -> bool:
+def _substantive(tokens: list[Token], cjk_needed: int = 6) -> bool:
     """A definition says something: a few words, not `梯度下降` after `优化方法：`."""
     text = plain(tokens)
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     words = len(re.findall(r"[A-Za-z]{2,}", text))
-    return cjk >= 6 or words >= 4 or (cjk >= 3 and words >= 2)
+    return cjk >= cjk_needed or words >= 4 or (cjk >= 3 and words >= 2)
+
+
+def _in_term_list(node: SyntaxTreeNode) -> bool:
+    """The paragraph is an item of a list whose items are mostly `术语：定义` (a glossary-like list)."""
+    item = node.parent
+    if item is None or item.type != "list_item" or item.parent is None:
+        return False
+    siblings = [c for c in item.parent.children if c.type == "list_item"]
+    return len(siblings) >= 3 and sum(_item_defines(c) for c in siblings) >= 0.75 * len(siblings)
 
 
 def _names_something(text: str) -> bool:
@@ -180,10 +189,12 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     text = plain(term)
     if not _term_ok(ctx, term):
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
+        if generic(text) and not rest and i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list"):
+            ctx.points.add(id(nodes[i + 1]))
         return None
     if len(lines) == 1 and _ends_in_colon(rest) and _formula_next(nodes, i):
         return None  # `一维卡尔曼滤波：两个高斯…相乘：` then a formula: the sentence labels the formula
-    if rest and not _substantive(rest):
+    if rest and not _substantive(rest) and not (_in_term_list(node) and _substantive(rest, 3)):
         ctx.explain(ctx.location(node).line, f"what follows '{text[:30]}：' is too short to define it", rule=ctx.rule)
         return None
     rest = trim([*rest, *[t for line in lines[1:] for t in [Token("softbreak", "br", 0), *line]]])
@@ -212,8 +223,8 @@ def bold_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     text = plain(term)
     if text.rstrip().endswith(COLONS) or generic(text):
         return None
+    lines = [trim(line) for line in split_lines(rest)]  # a hard break after the term keeps it on a line of its own
     rest = trim(rest)
-    lines = split_lines(rest)
     alias = lines[0] if lines else []
     tail = plain(rest)
     if rest and _CUE.match(tail) and term_like(text):
@@ -371,11 +382,24 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
 
 def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """Any other heading whose section explains something (`#### 评估观测序列的概率`): asked as "explain …"."""
+    from .words import technical
+
     children, text = _heading_text(nodes[i])
     if nodes[i].tag == "h1" or not text or text.casefold() in _generic_headings() or len(text) > 60:
         return None
+    short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 3
+    if short and technical(text) and term_like(text):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names a thing; it is not asked about", rule=ctx.rule)
+        return None
     body = _section_body(nodes, i)
-    if not body or not _prose(body[0]) or _placeholder(plain(inline_children(body[0]))):
+    listed = bool(body) and body[0].type in ("bullet_list", "ordered_list") and len(body[0].children) >= 2
+    if listed and sum(_item_defines(c) for c in body[0].children) >= 0.5 * len(body[0].children):
+        return None  # a list of definitions: they are the notes
+    if (
+        not body
+        or not (_prose(body[0]) or listed)
+        or (_prose(body[0]) and _placeholder(plain(inline_children(body[0]))))
+    ):
         return None
     if _formula_next(body, 0):  # the prose only leads into a formula: the formulas are the notes
         return None
@@ -401,3 +425,92 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
             ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
             made += 1
     return i + 1 if made else None
+
+
+_ALIASED = re.compile(
+    r"(?:^|(?<=[，。；：、,;:\s]))(?:其中|这里|此处|所谓)?[，,]?\s*"
+    r"(?P<term>[\u4e00-\u9fffA-Za-z0-9-]{2,16}?)\s*[（(](?P<alias>[A-Za-z][A-Za-z0-9 '’/-]{1,48})[)）]"
+    r"(?P<cue>\s*(?:是指|指的是|是一种|是一个|是|指|就是|即|表示|定义为|称为|用于|用来|可以|被|通过|解决))"
+)
+
+
+def alias_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`交叉熵（cross entropy）是…`: a term introduced with its English name, as the subject of its sentence."""
+    node = nodes[i]
+    text = plain(inline_children(node))
+    made = 0
+    if ctx.answering or ctx.claimed_by or len(re.findall(r"[（(][A-Za-z]", text)) >= 3:
+        return None  # inside an answer, a note already made here, or a list of names
+    for match in _ALIASED.finditer(text):
+        term = f"{match['term']}（{match['alias'].strip()}）"
+        if not term_like(term, max_cjk=12) or generic(match["term"]):
+            continue
+        ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
+        made += 1
+    return i + 1 if made else None
+
+
+_ACTION = re.compile(r"适用|具有|使用|允许|包括|包含|组成|由|对|在|从|将|把|会|能|可|要|应|有|无|不|没")
+_CLAUSE_END = re.compile(r"^(?P<term>[^，。,.:：]{1,40}?)\s*[，。,.]\s*(?P<rest>\S.*)$", re.S)
+
+
+def list_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A list item `1. 回归，输出为连续变量。`: a technical term, a comma, what it is."""
+    from .words import technical
+
+    node = nodes[i]
+    if node.parent is None or node.parent.type != "list_item":
+        return None
+    children = trim(inline_children(node))
+    if not children or children[0].type != "text":
+        return None
+    match = _CLAUSE_END.match(children[0].content)
+    term = match["term"].strip() if match else ""
+    if not match or not re.search(r"[\u4e00-\u9fff]", term) or not technical(term) or not term_like(term, max_cjk=8):
+        return None
+    rest = trim([with_content(children[0], match["rest"]), *children[1:]])
+    if not _substantive(rest, 8) or _PREDICATE.search(term) or _ACTION.search(term) or ctx.answering:
+        return None
+    ctx.add_pair(
+        NoteKind.CONCEPT, [text_token(match["term"].strip())], paragraph_tokens(rest, node.map), ctx.location(node)
+    )
+    return i + 1
+
+
+_FACETS = word_set(
+    "特点|特性|优点|缺点|优势|劣势|不足|局限|局限性|缺陷|作用|用途|应用|应用场景|适用场景|原理|基本原理|工作原理|"
+    "核心思想|思想|思路|目的|意义|步骤|流程|本质|效果|影响|优缺点|"
+    "pros|cons|advantages|disadvantages|limitations|benefits|drawbacks|applications"
+)
+
+
+def _label_and_rest(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """`特点：…` or `**特点**：…` / `**特点：**…` → (label, what follows the colon)."""
+    from ..tokens import bold_term as bold_colon_shape
+
+    found = bold_colon_shape(children)
+    if found is not None:
+        return found
+    return _split_at_colon(split_lines(children)[0]) if children else None
+
+
+def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`特点：…` under `### Sigmoid 函数`: asked as "Sigmoid 函数的特点？" (not inside a question's own answer)."""
+    node = nodes[i]
+    if ctx.answering or ctx.section is None:
+        return None
+    found = _label_and_rest(trim(inline_children(node)))
+    if found is None:
+        return None
+    label, rest = found
+    name = bare(plain(label))
+    subject = bare(ctx.section.plain())
+    if name.casefold() not in _FACETS or not subject or len(subject) > 30:
+        return None
+    back = paragraph_tokens(rest, node.map) if rest else blocks_of(_next_definition(nodes, i))
+    if not back:
+        return None
+    zh = re.search(r"[\u4e00-\u9fff]", subject + name) is not None
+    question = f"{subject}的{name}？" if zh else f"{name} of {subject}?"
+    ctx.add_pair(NoteKind.QA, [text_token(question)], back, ctx.location(node))
+    return i + 1

@@ -20,13 +20,22 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 # Labels that name a part of an explanation, not a thing to learn.
-def _words(text: str) -> set[str]:
+def word_set(text: str) -> set[str]:
     """Entries separated by `|` (an entry may hold spaces: `key idea`)."""
     return {entry.strip() for entry in text.split("|") if entry.strip()}
 
 
-# Labels that name a part of an explanation, not a thing to learn.
-GENERIC = _words(
+# Labels that only ever name a part of an explanation; refused even after explicit syntax.
+LABELS = word_set(
+    "注意|注|备注|提示|例如|例|比如|答|答案|解|解答|解析|证明|证|结论|总结|小结|说明|原因|步骤|结果|"
+    "优点|缺点|优势|劣势|局限性|不足|缺陷|特点|作用|目的|意义|思路|示例|例子|举例|要点|重点|关键|用途|区别|联系|"
+    "优缺点|注意事项|核心思想|数学表示|数学表达|直观理解|适用场景|应用场景|使用技巧|常见问题|"
+    "note|notes|nb|example|examples|e.g|tip|tips|warning|caution|important|answer|solution|proof|result|results|"
+    "summary|pros|cons|advantages|disadvantages|intuition|remark|remarks|key idea|key ideas|key actions|objective|"
+    "next quest|moral|moral of the story|see also"
+)
+# Labels that name a part of an explanation, not a thing to learn (for heuristics; explicit syntax uses LABELS).
+GENERIC = LABELS | word_set(
     "注意|注|备注|提示|例如|例|比如|如|其中|即|答|答案|解|解答|解析|证明|证|结论|总结|小结|说明|原因|方法|步骤|结果|输入|输出|"
     "优点|缺点|优势|劣势|局限性|局限|不足|缺陷|特点|特性|作用|目的|意义|思路|问题|问|定义|公式|代码|示例|例子|举例|实例|"
     "核心思想|思想|关键|关键点|要点|重点|难点|应用|用途|场景|应用场景|适用场景|改进|解决方案|解决办法|区别|联系|本质|目标|"
@@ -35,6 +44,8 @@ GENERIC = _words(
     "优缺点|优劣|对比|比较|总览|概述|简介|介绍|引言|前言|参考|参考文献|参考资料|相关|延伸阅读|拓展|扩展|练习|习题|思考|"
     "作者|日期|时间|来源|出处|链接|地址|编辑|标签|版本|更新|邮箱|负责人|贡献者|难度|原文|网址|主页|图|表|图片|效果图|"
     "训练阶段|测试阶段|推理阶段|使用技巧|技巧|注意事项|常见问题|典型示例|示意图|算法流程|具体步骤|核心公式|计算公式|"
+    "不同点|相同点|共同点|区别点|关键假设|假设|因素|实例|案例|应用案例|输入数据|输出数据|数据准备|要求|评估方法|诊断方法|"
+    "解决策略|业务策略|部署方式|核心价值|价值|学习路径|选择依据|实践建议|常见解决方案|检测方法|影响因素|关键特点|"
     "note|notes|nb|example|examples|e.g|eg|i.e|ie|tip|tips|warning|caution|important|answer|solution|proof|result|"
     "results|output|input|step|steps|summary|pros|cons|advantages|disadvantages|formula|code|reference|references|"
     "definition|intuition|idea|key idea|key ideas|goal|goals|purpose|usage|use case|use cases|limitations|benefits|"
@@ -47,7 +58,7 @@ GENERIC = _words(
     "best practices|common pitfalls|pitfalls|practical tip|practical tips|in practice|recap|keywords|key concepts"
 )
 # Headings that group or frame a chapter rather than name something to learn.
-GENERIC_HEADINGS = GENERIC | _words(
+GENERIC_HEADINGS = GENERIC | word_set(
     "目录|导读|本章|本节|概要|要点总结|章节总结|学习目标|实验|代码实现|从零开始实现|简洁实现|"
     "summary|exercises|references|introduction|overview|conclusion|discussion|implementation|code|appendix|"
     "setup|installation|getting started|acknowledgements|acknowledgments|license|contributors|changelog|"
@@ -82,9 +93,18 @@ def bare(text: str) -> str:
     return text
 
 
-def generic(text: str) -> bool:
+_FACET_SUFFIX = re.compile(r"(?:层面|方面|阶段|角度|实例|案例|示例|举例|步骤|建议|依据|路径|要点)$")
+
+
+def generic(text: str, *, exact: bool = False) -> bool:
+    """A label for part of an explanation (`优点`, `Pros`); `exact`: only the words listed, no suffix guess.
+
+    Explicit syntax (`**X**：…`) uses `exact`: the author marked a term, so only the plainest labels are refused.
+    """
     core = _ALIAS.sub("", bare(text)).strip().casefold()
-    return core in GENERIC or not core
+    if exact:
+        return core in LABELS or not core
+    return core in GENERIC or not core or bool(_FACET_SUFFIX.search(core))
 
 
 def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
@@ -112,7 +132,7 @@ def question_like(text: str) -> bool:
 
 
 _TECH_SUFFIX = re.compile(
-    r"(?:化|法|器|层|函数|网络|模型|算法|损失|率|度|量|值|矩阵|向量|分布|空间|机制|范数|门|单元|核|树|图|集|数|项|式|理论|定理|定律|"
+    r"(?:化|法|器|层|函数|网络|模型|算法|损失|率|度|量|矩阵|向量|分布|空间|机制|范数|门|单元|核|树|数|项|式|理论|定理|定律|"
     r"效应|方法|技术|策略|准则|估计|检验|过程|变换|分解|编码|注意力|学习|回归|分类|聚类|采样|卷积|池化|激活|嵌入|梯度|偏差|方差|"
     r"熵|散度|距离|误差|衰减|退火|裁剪|丢弃|连接|传播|下降|搜索|剪枝|蒸馏|增强|迁移|正则|归一|标准化|初始化|消失|爆炸)$"
 )

@@ -1,0 +1,299 @@
+"""Notes as people write them without any card syntax: each format the heuristic rules read, and what they leave alone.
+
+All examples are written for these tests (Chinese and English, the shapes found in real notes).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHARED, by_kind
+
+
+def keys(notes: list[object]) -> list[str]:
+    return [n.key for n in notes]  # type: ignore[attr-defined]
+
+
+# 1. unbolded `术语：定义` lines and list items, and `术语：` with the definition below
+def test_unbolded_term_colon_list_items_and_lines(render_md):
+    notes, _ = render_md(
+        "# 范数\n\n- 向量的1范数：向量各个元素绝对值之和，常用来诱导稀疏性。\n"
+        "- 向量的2范数：各元素平方和的平方根，也就是欧氏长度。\n\n"
+        "Image Classification: assign one label from a fixed set of categories to a whole input image.\n\n"
+        "熵（entropy）:\n\n衡量一个随机变量不确定性的量，分布越均匀熵越大。\n"
+    )
+    assert keys(notes) == [
+        "concept:向量的1范数",
+        "concept:向量的2范数",
+        "concept:image classification",
+        "concept:熵 entropy",
+    ]
+    assert "不确定性" in notes[3].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_a_colon_inside_an_ordinary_sentence_is_not_a_term(render_md):
+    notes, _ = render_md(
+        "# 训练\n\n需要注意的是：学习率太大时损失会震荡，太小时收敛很慢。\n\n"
+        "这一节的结论很简单：先调学习率，再调其他超参数。\n\n"
+        "优化方法：梯度下降\n\nNote: this only holds for convex losses.\n"
+    )
+    assert notes == []
+
+
+# 2. headings that name a term or ask a question
+def test_glossary_headings_and_numbered_question_headings(render_md):
+    notes, _ = render_md(
+        "# 术语\n\n### 偏差\n\n偏差是指模型预测的期望与真实值之间的差距，反映模型的拟合能力。\n\n"
+        "### Dropout\n\nDropout is a regularisation method that randomly zeroes activations during training.\n\n"
+        "### 1.2.3 什么是批归一化\n\n对每个小批量按通道做标准化，再做可学习的缩放与平移。\n\n"
+        "### 如何判断模型过拟合\n\n训练误差持续下降而验证误差开始上升。\n\n"
+        "### Why does momentum help\n\nIt averages gradients over steps, damping oscillations.\n"
+    )
+    assert keys(notes) == [
+        "concept:偏差",
+        "concept:dropout",
+        "qa:什么是批归一化",
+        "qa:如何判断模型过拟合",
+        "qa:why does momentum help",
+    ]
+    fronts = [n.fields["Front"] for n in notes]  # type: ignore[attr-defined]
+    assert all("1.2.3" not in front for front in fronts)  # numbered prefixes never reach a front
+
+
+def test_section_headings_over_notes_and_generic_headings_make_no_cards(render_md):
+    notes, _ = render_md(
+        "# 第3章 优化\n\n## 小结\n\n本章介绍了若干常见的优化算法，它们各有适用场景。\n\n"
+        "## 学习率调度\n\n**余弦退火**：学习率按余弦曲线从最大值逐渐降到最小值。\n\n"
+        "## 参考文献\n\n论文列表见课程主页上的说明页面。\n"
+    )
+    assert keys(notes) == ["concept:余弦退火"]
+
+
+# 3. bold terms without a colon
+def test_bold_terms_without_a_colon(render_md):
+    notes, _ = render_md(
+        "# Terms\n\n**Sigmoid function** is a smooth squashing function that maps any real number into (0, 1).\n\n"
+        "**偏差** 是指模型预测的期望与真实值之间的差距。\n\n"
+        "**Null hypothesis** - the default claim that there is no effect, tested against the data.\n\n"
+        "**空洞卷积** Dilated convolution\n\n在卷积核的元素之间插入空洞，在不增加参数的情况下扩大感受野。\n\n"
+        "**权重衰减**  \n在损失中加入参数平方和的惩罚项，使权重趋向于较小的值。\n"
+    )
+    assert keys(notes) == [
+        "concept:sigmoid function",
+        "concept:偏差",
+        "concept:null hypothesis",
+        "concept:空洞卷积 dilated convolution",
+        "concept:权重衰减",
+    ]
+
+
+def test_bold_emphasis_inside_a_sentence_is_not_a_term(render_md):
+    notes, _ = render_md("# 说明\n\n**注意** 这里的数据已经做过归一化处理。\n\n这是**重点**，考试会考。\n")
+    assert notes == []
+
+
+# 4. a bold term whose definition is the list below
+def test_bold_term_defined_by_the_list_below_and_a_group_label(render_md):
+    notes, _ = render_md(
+        "# 正则化\n\n**Dropout**：\n\n- 训练时以概率 $p$ 随机丢弃神经元\n- 测试时不丢弃，按保留概率缩放输出\n\n"
+        "**常见变种**：\n\n- **Spatial Dropout**：按整个特征图通道丢弃，适合卷积层。\n"
+        "- **DropConnect**：随机丢弃连接权重而不是神经元的输出。\n"
+    )
+    assert keys(notes) == ["concept:dropout", "concept:spatial dropout", "concept:dropconnect"]
+    assert "随机丢弃神经元" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+# 5. display formulas written with single dollars
+def test_single_dollar_formulas_alone_in_a_paragraph_and_dollar_lines(render_md):
+    notes, _ = render_md(
+        "# 公式\n\n**均方误差**：\n\n$L = \\frac{1}{n}\\sum_i (y_i - \\hat y_i)^2$\n\n"
+        "协方差矩阵定义为：\n\n$\n\\begin{aligned}\n\\Sigma &= \\mathbb{E}[(x-\\mu)(x-\\mu)^\\top]\n\\end{aligned}\n$\n\n"
+        "旋转矩阵：\n$ R=\n\\begin{bmatrix}\n\\cos\\theta & -\\sin\\theta \\\\\n\\sin\\theta & \\cos\\theta\n\\end{bmatrix}\n$\n"
+    )
+    formulas = by_kind(notes, "formula")
+    assert keys(formulas) == ["formula:均方误差", "formula:协方差矩阵定义为", "formula:旋转矩阵"]
+    assert all("$" not in f.fields["Front"] for f in formulas)  # type: ignore[attr-defined]
+    assert "\\begin{bmatrix}" in formulas[2].fields["Back"]  # type: ignore[attr-defined]
+
+
+# 6. inline math padded on one side
+def test_inline_math_padded_on_one_side_and_money_stays_text(render_md):
+    notes, _ = render_md(
+        "# 代价\n\n**代价函数**：代价函数$ J$是所有样本损失的平均。\n\n**价格**：一本书 $5，两本 $9。\n"
+    )
+    backs = [n.fields["Back"] for n in notes]  # type: ignore[attr-defined]
+    assert "\\(J\\)" in backs[0] and "\\(" not in backs[1] and "$5" in backs[1]
+
+
+# 7. two-column term tables
+def test_two_column_term_tables(render_md):
+    notes, _ = render_md(
+        "# 术语表\n\n| 术语 | 定义 |\n| --- | --- |\n| 过拟合 | 训练误差小而测试误差明显偏大的现象 |\n"
+        "| 欠拟合 | 模型在训练集上的误差也很大的现象 |\n\n"
+        "| Term | Meaning |\n| --- | --- |\n| Epoch | one full pass of the model over the training set |\n"
+        "| Batch | the group of samples used for one parameter update |\n"
+    )
+    assert keys(notes) == ["concept:过拟合", "concept:欠拟合", "concept:epoch", "concept:batch"]
+    assert notes[0].source.endswith(":5")  # type: ignore[attr-defined]
+
+
+def test_a_table_of_numbers_or_symbols_is_not_a_term_table(render_md):
+    notes, _ = render_md(
+        "# 维度\n\n| 名称 | 符号 | 维度 |\n| --- | --- | --- |\n| 状态向量 | $x$ | $n \\times 1$ |\n"
+        "| 观测向量 | $z$ | $m \\times 1$ |\n"
+    )
+    assert notes == []
+
+
+# 8. bold question lines and question headings ending in a source link
+def test_bold_question_lines_and_headings_with_a_source_link(render_md):
+    notes, _ = render_md(
+        "# 面试\n\n**RetinaNet 有哪些创新点？**\n\n提出 Focal Loss，降低大量简单负样本在损失中的权重。\n\n"
+        "#### 1) What is the vanishing gradient problem? [[src](https://example.org/q1)]\n\n"
+        "Gradients shrink as they are multiplied backwards through many layers.\n"
+    )
+    assert keys(notes) == ["qa:retinanet 有哪些创新点", "qa:what is the vanishing gradient problem"]
+    assert "src" not in notes[1].fields["Front"]  # type: ignore[attr-defined]
+
+
+# fronts that stand alone
+def test_connective_formula_labels_fall_back_to_the_heading_and_chains_are_one_derivation(render_md):
+    notes, _ = render_md(
+        "# 推导\n\n## 岭回归的闭式解\n\n目标函数对 $w$ 求导并令其为零：\n\n$$\\nabla_w L = X^\\top(Xw - y) + \\lambda w = 0$$\n\n"
+        "将其代入上式可得：\n\n$$(X^\\top X + \\lambda I)w = X^\\top y$$\n\n所以\n\n$$w = (X^\\top X + \\lambda I)^{-1} X^\\top y$$\n\n"
+        "## 向量范数\n\n所以\n\n$$\\|x\\|_1 = \\sum_i |x_i|$$\n\n同理\n\n$$\\|x\\|_\\infty = \\max_i |x_i|$$\n"
+    )
+    [chain] = by_kind(notes, "derivation")
+    assert chain.key == "derivation:目标函数对 w 求导并令其为零"  # type: ignore[attr-defined]
+    assert chain.fields["Back"].count("\\[") == 3  # type: ignore[attr-defined]
+    formulas = by_kind(notes, "formula")
+    fronts = [f.fields["Front"] for f in formulas]  # type: ignore[attr-defined]
+    assert all("所以" not in f and "同理" not in f for f in fronts)
+    assert "向量范数" in fronts[0] and "\\(\\|x\\|_1\\)" in fronts[0] and "\\(\\|x\\|_\\infty\\)" in fronts[1]
+
+
+# language
+def test_prompts_follow_each_files_language(notes):
+    from conftest import parse
+
+    root = notes(
+        {
+            "anki-build.toml": 'deck = "课"\n',
+            "01-zh.md": "# 中文\n\n**过拟合**：模型记住了训练集的噪声。\n",
+            "02-en.md": "# English\n\n**Overfitting**: the model memorises noise in the training set.\n",
+            "03-forced.md": "---\nlanguage: zh\n---\n# Mixed\n\n**Epoch**: one pass over the data.\n",
+        }
+    )
+    project, _ = parse(root)
+    assert {n.key: n.language for n in project.notes} == {
+        "concept:过拟合": "zh",
+        "concept:overfitting": "en",
+        "concept:epoch": "zh",
+    }
+
+
+# precision: what is not a card
+def test_tables_of_contents_link_lists_contributors_metadata_and_arrows_make_no_cards(render_md):
+    notes, _ = render_md(
+        "# 笔记\n\n[TOC]\n\n## 目录\n\n- [第一节](#第一节)\n- [第二节](#第二节)\n\n"
+        "## 延伸阅读\n\n- [为什么 BN 有效？](https://example.org/a)\n- [Adam 的偏差修正](https://example.org/b)\n"
+        "- [梯度消失问题](https://example.org/c)\n\n"
+        "作者：张三\n\n日期：2023-04-06\n\n负责人：李四\n\n2023-04-06：修正了公式编号\n\n"
+        "数据 ==》 模型 ==》 预测\n\n```python\nloss: float = 0.5\n```\n"
+    )
+    assert notes == []
+
+
+def test_d2l_markup_is_removed_from_cards(render_md):
+    notes, _ = render_md(
+        "# Calculus\n:label:`sec_calculus`\n\n"
+        "**Derivative**: the rate of change of $f$ at $x$ (:numref:`fig_tangent`), see :cite:`Spivak.1965`.\n"
+    )
+    [note] = notes
+    back = note.fields["Back"]  # type: ignore[attr-defined]
+    assert ":numref:" not in back and "fig_tangent" not in back and ":cite:" not in back and "Spivak" not in back
+
+
+def test_explicit_syntax_wins_over_heuristics(render_md):
+    notes, _ = render_md(
+        "# 显式\n\n### Dropout\n\n**Dropout** {#my-dropout}：训练时随机丢弃神经元，防止共适应。\n\n"
+        "Q: Dropout 测试时怎么办？\nA: 关闭丢弃，必要时按保留概率缩放。\n"
+    )
+    assert keys(notes) == ["id:my-dropout", "qa:dropout 测试时怎么办"]
+
+
+def test_every_rule_can_be_switched_off(notes):
+    from conftest import parse
+
+    text = "# 术语\n\n### 偏差\n\n偏差是指模型预测的期望与真实值的差距。\n\n- 方差：不同训练集上预测结果的波动程度。\n"
+    on, _ = parse(notes({"01.md": text}, name="on"))
+    assert {n.rule for n in on.notes} == {"heading-term", "term-colon"}
+    off, report = parse(
+        notes(
+            {"01.md": text, "anki-build.toml": '[rules]\n"heading-term" = false\n"term-colon" = false\n'},
+            name="off",
+        )
+    )
+    assert off.notes == [] and report.items == []
+    _, bad = parse(notes({"01.md": text, "anki-build.toml": "[rules]\nheading-terms = false\n"}, name="bad"))
+    [error] = bad.items
+    assert error.code == "config-value" and "did you mean 'heading-term'" in error.message and error.line == 2
+
+
+def test_explain_names_the_rule_of_each_note_and_why_a_block_made_none(tmp_path):
+    from conftest import cli, write_tree
+
+    root = write_tree(
+        tmp_path / "notes",
+        {
+            "01.md": "# 术语\n\n**过拟合**：记住了噪声。\n\n需要注意的是：这里没有术语。\n\n### 偏差\n\n偏差是指系统误差。\n"
+        },
+    )
+    result = cli("build", str(root), "--explain", "01.md:5")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(":3: bold-colon: concept note '过拟合'" in line for line in lines)
+    assert any(":5: term-colon: '需要注意的是' before the colon is not a term" in line for line in lines)
+    assert any(":7: heading-term: concept note '偏差'" in line for line in lines)
+    assert not (root.parent / "decks").exists()  # --explain writes nothing
+
+
+def test_sample_keeps_every_note_of_the_first_release(sample_notes):
+    """The heuristics add to the sample, they never take an explicit note away (or change its key)."""
+    from conftest import parse
+
+    project, _ = parse(sample_notes)
+    first_release = set((REPO / "tests" / "sample_keys.txt").read_text(encoding="utf-8").splitlines())
+    assert first_release <= {n.key for n in project.notes}
+
+
+GOLD = REPO / "tests" / "gold"
+
+
+@pytest.mark.skipif(not (SHARED / "corpus" / "notes").is_dir(), reason="the corpus is not present at ../shared")
+def test_extraction_on_the_gold_set_does_not_regress():
+    """Recall and precision against the hand-labelled gold set stay at least where they were measured."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_extraction import _totals, evaluate
+
+    results = [evaluate(path) for path in sorted(GOLD.glob("*.json"))]
+    tune = _totals([r for r in results if r.split == "tune"])
+    holdout = _totals([r for r in results if r.split == "holdout"])
+    assert tune["orphan_fronts"] == holdout["orphan_fronts"] == 0
+    assert tune["recall"] >= 0.59 and tune["precision"] >= 0.68, tune
+    assert holdout["recall"] >= 0.69 and holdout["precision"] >= 0.70, holdout
+
+
+def test_gold_files_hold_paths_lines_and_short_keys_only():
+    for path in GOLD.glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert set(data) == {"path", "language", "split", "items"}
+        assert all(set(item) == {"kind", "lines", "key"} and len(item["key"]) <= 40 for item in data["items"])
+    assert len(list(GOLD.glob("*.json"))) >= 40
+    assert sum(json.loads(p.read_text())["split"] == "holdout" for p in GOLD.glob("*.json")) >= 5
+    assert Path(GOLD).is_dir()
