@@ -28,7 +28,7 @@ from ..tokens import (
     with_content,
 )
 from .explicit import section_end
-from .words import NUMBERING, word_set, bare, generic, question_like, term_like
+from .words import NUMBERING, bare, generic, question_like, term_like, word_set
 
 _CUE = re.compile(
     r"^\s*(?:[(（][^()（）]{0,60}[)）]\s*)?(?:[-—–]\s|[,，]\s*(?:又称|也称|也叫|即|简称|or\b|also\b)|"
