@@ -142,8 +142,9 @@ def _check_output(output: Path | None) -> None:
 @click.option(
     "--explain",
     "explain_target",
-    metavar="FILE[:LINE]",
-    help="Show which rule made each note of FILE (near LINE), and why a block made none; write nothing.",
+    metavar="FILE[:LINE[-LINE]]",
+    help="Show which rule made each note of FILE (near LINE, or in a line range), and why a block made none; "
+    "write nothing.",
 )
 @strict_option
 @json_option

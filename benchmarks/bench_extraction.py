@@ -2,7 +2,8 @@
 
 Each gold file lists, for one real notes file of `../shared/corpus/`, every item a learner would want
 (kind, line range, a short key). The file is built alone, with the default configuration; a note
-matches an item when its line falls in the item's range and the kinds agree (a concept, question or
+matches an item when its line falls in the item's range (or is the heading or label line right above
+it, with only blank lines between) and the kinds agree (a concept, question or
 cloze card for a concept or question item; a formula or derivation card for a formula or derivation
 item); each note and each item is matched at most once (maximum bipartite matching).
 
@@ -63,14 +64,23 @@ class FileResult:
     junk: list[str] = field(default_factory=list)
 
 
-def _match(notes: list[tuple[str, int]], items: list[dict[str, object]]) -> tuple[int, set[int], set[int]]:
+def _covers(item: dict[str, object], line: int, lines: list[str]) -> bool:
+    """The note starts inside the item's lines, or on the line that introduces them (a heading or a label
+    line with only blank lines between it and the item)."""
+    start, end = item["lines"]  # type: ignore[misc]
+    if start <= line <= end:
+        return True
+    own = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    introduces = own.startswith("#") or own.rstrip("*_ ").endswith((":", "："))
+    return introduces and line < start and all(not lines[k - 1].strip() for k in range(line + 1, start))
+
+
+def _match(
+    notes: list[tuple[str, int]], items: list[dict[str, object]], lines: list[str]
+) -> tuple[int, set[int], set[int]]:
     """Maximum bipartite matching of notes to compatible gold items (Kuhn's algorithm)."""
     edges = [
-        [
-            j
-            for j, item in enumerate(items)
-            if FAMILY[kind] == FAMILY[str(item["kind"])] and item["lines"][0] <= line <= item["lines"][1]
-        ]  # type: ignore[index]
+        [j for j, item in enumerate(items) if FAMILY[kind] == FAMILY[str(item["kind"])] and _covers(item, line, lines)]
         for kind, line in notes
     ]
     owner: dict[int, int] = {}
@@ -113,7 +123,8 @@ def evaluate(gold_file: Path, off: tuple[str, ...] = ()) -> FileResult:
     kept = {n.key for n in deck.notes}
     notes = [n for n in project.notes if n.key in kept]
     pairs = [(n.kind.value, n.location.line) for n in notes]
-    matched, used_notes, used_items = _match(pairs, data["items"])
+    lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+    matched, used_notes, used_items = _match(pairs, data["items"], lines)
     result = FileResult(data["path"], data["split"], len(data["items"]), len(notes), matched)
     for i, note in enumerate(notes):
         front = note.front.plain() if note.front else ""

@@ -196,6 +196,76 @@ def test_prompts_follow_each_files_language(notes):
 
 
 # precision: what is not a card
+def test_facet_headings_are_asked_about_their_subject_and_their_items_are_points(render_md):
+    notes, _ = render_md(
+        "# 线性回归\n\n## 优缺点\n\n#### 优点\n\n- **计算高效**：闭式解或梯度下降都很快。\n"
+        "- **可解释性强**：权重直接表示特征的影响。\n\n#### 缺点\n\n- **对异常值敏感**：平方误差放大离群点。\n\n"
+        "## Logistic regression\n\n### Limitations\n\n- **Linear boundary**: it cannot separate XOR without features.\n"
+    )
+    assert keys(notes) == ["qa:线性回归的优点", "qa:线性回归的缺点", "qa:limitations of logistic regression"]
+    assert "计算高效" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_items_under_a_points_label_or_a_list_of_steps_are_not_terms_the_steps_are_one_card(render_md):
+    notes, _ = render_md(
+        "# 批归一化\n\n**优势**：\n\n1. **加速收敛**：通常能减少训练时间。\n2. **梯度流**：缓解梯度消失。\n\n"
+        "**变种**：\n\n- **Layer Normalization**：在特征维度上归一化。\n- **Group Normalization**：分组后归一化。\n\n"
+        "梯度下降的步骤：\n\n1. **初始化参数**：随机设置初始值。\n2. **计算梯度**：求损失对参数的偏导数。\n"
+        "3. **更新参数**：沿负梯度方向移动一步。\n\n"
+        "Training loop:\n\n1. **Compute the loss** on a mini-batch.\n2. **Update the weights**: one optimiser step.\n"
+    )
+    assert keys(notes) == [
+        "concept:layer normalization",
+        "concept:group normalization",
+        "qa:梯度下降的步骤",
+        "qa:steps of training loop",
+    ]
+    assert "沿负梯度方向" in notes[2].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_metadata_in_bold_is_not_a_term(render_md):
+    notes, _ = render_md("# 面试\n\n## Q1: 什么是过拟合？\n\n**难度：** ⭐⭐\n\n**答案：** 训练集好、新数据差。\n")
+    assert keys(notes) == ["qa:什么是过拟合"]
+
+
+def test_a_counted_label_over_a_list_asks_for_its_members_and_the_members_are_notes(render_md):
+    notes, _ = render_md(
+        "# 基础\n\n机器学习的 3 个基本问题：\n\n1. 分类，输出为离散的类别标号。\n2. 回归，输出为连续变量。\n"
+        "3. 聚类，把相似的样本分到同一组。\n\n正则化方法：\n\n- 权重衰减（Weight Decay），更新时加入衰减项。\n"
+        "- Dropout，训练过程中随机丢弃部分神经元。\n"
+    )
+    assert keys(notes) == [
+        "qa:机器学习的 3 个基本问题有哪些",
+        "concept:分类",
+        "concept:回归",
+        "concept:聚类",
+        "qa:正则化方法有哪些",
+        "concept:权重衰减 weight decay",
+        "concept:dropout",
+    ]
+
+
+def test_a_list_item_used_as_a_heading_is_a_term_and_names_the_formula_below(render_md):
+    notes, _ = render_md(
+        "# 监督学习\n\n- 学习率(Learning rate)\n\n学习率通常记作 $\\eta$，表示每一步参数更新的幅度。\n\n"
+        "- 交叉熵损失(Cross-entropy loss)\n\n在分类任务中常用，定义如下：\n\n$$\nL(z,y)=-y\\log z\n$$\n\n"
+        "- 多层感知机\n- 激活函数\n\n## 下一节\n"
+    )
+    assert [(n.kind.value, n.key) for n in notes] == [  # type: ignore[attr-defined]
+        ("concept", "concept:学习率 learning rate"),
+        ("formula", "formula:交叉熵损失 cross - entropy loss"),
+    ]
+
+
+def test_a_generic_first_heading_does_not_name_the_chapter(render_md):
+    notes, _ = render_md(
+        "# Reference\n\n- [paper](https://example.org)\n\n# KL 散度\n\n**KL 散度**：两个分布的差异。\n"
+    )
+    [note] = notes
+    tags = " ".join(note.tags)  # type: ignore[attr-defined]
+    assert "KL" in tags and "Reference" not in tags
+
+
 def test_tables_of_contents_link_lists_contributors_metadata_and_arrows_make_no_cards(render_md):
     notes, _ = render_md(
         "# 笔记\n\n[TOC]\n\n## 目录\n\n- [第一节](#第一节)\n- [第二节](#第二节)\n\n"
@@ -259,6 +329,9 @@ def test_explain_names_the_rule_of_each_note_and_why_a_block_made_none(tmp_path)
     assert any(":5: term-colon: '需要注意的是' before the colon is not a term" in line for line in lines)
     assert any(":7: heading-term: concept note '偏差'" in line for line in lines)
     assert not (root.parent / "decks").exists()  # --explain writes nothing
+    ranged = cli("build", str(root), "--explain", "01.md:6-9").stdout.splitlines()
+    assert ranged and all(6 <= int(line.split(":")[1]) <= 9 for line in ranged if line.startswith("notes/"))
+    assert any(":7: heading-term" in line for line in ranged) and not any(":3:" in line for line in ranged)
 
 
 def test_sample_keeps_every_note_of_the_first_release(sample_notes):

@@ -1,4 +1,4 @@
-"""`anki-build build --explain FILE[:LINE]`: which rule made each note of a file, and why a block made none."""
+"""`anki-build build --explain FILE[:LINE[-LINE]]`: which rule made each note of a file, and why a block made none."""
 
 from __future__ import annotations
 
@@ -19,11 +19,18 @@ class Row:
 
 
 def explain(root: Path, display_root: str, target: str) -> tuple[list[Row], str | None]:
-    """The explanations for `target` (`FILE` or `FILE:LINE`, FILE relative to the notes folder or to here)."""
+    """The explanations for `target` (`FILE`, `FILE:LINE` or `FILE:FIRST-LAST`, FILE relative to the notes
+    folder or to here). A single line shows the blocks around it, a range exactly those lines."""
     from ..parse import parse_project
 
-    match = re.fullmatch(r"(.+?):(\d+)", target)
-    wanted, line = (match[1], int(match[2])) if match else (target, None)
+    match = re.fullmatch(r"(.+?):(\d+)(?:-(\d+))?", target)
+    wanted = match[1] if match else target
+    if match and match[3]:
+        first, last = sorted((int(match[2]), int(match[3])))
+    elif match:
+        first, last = int(match[2]) - 8, int(match[2]) + 8
+    else:
+        first, last = None, None
     report = Report()
     config = load_config(root, display_root, report)
     project = parse_project(root, display_root, config, report)
@@ -40,8 +47,8 @@ def explain(root: Path, display_root: str, target: str) -> tuple[list[Row], str 
     if chosen is None:
         return [], f"'{wanted}' is not a notes file of {display_root} (or it makes no notes at all)"
     rows = [Row(chosen, e.line, e.rule, e.message) for e in files[chosen]]  # type: ignore[attr-defined]
-    if line is not None:
-        rows = [r for r in rows if abs(r.line - line) <= 8]
+    if first is not None and last is not None:
+        rows = [r for r in rows if first <= r.line <= last]
     return sorted(rows, key=lambda r: r.line), None
 
 

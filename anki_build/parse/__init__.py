@@ -38,10 +38,13 @@ def _front_matter(file: SourceFile, tokens: list[Token], report: Report) -> Fron
 
 
 def _first_h1(tokens: list[Token]) -> str | None:
+    """The file's title: its first `# heading` that names something (not `# Reference` or `# 目录`)."""
+    from .rules.words import GENERIC_HEADINGS, bare
+
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1" and i + 1 < len(tokens):
             text = Fragment(tokens[i + 1].children or [], True).plain()
-            if text:
+            if text and bare(text).casefold() not in GENERIC_HEADINGS:
                 return text
     return None
 

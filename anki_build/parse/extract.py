@@ -18,6 +18,7 @@ from .assets import AssetResolver
 from .context import Context, Explanation, normalise_key
 from .rules import NAMES, RULES
 from .rules.formulas import display_token
+from .rules.terms import steps_list
 from .tokens import inline_children, inline_fragment, inline_meta_id, plain, trim, with_content
 
 __all__ = ["Explanation", "extract", "normalise_key"]
@@ -164,15 +165,17 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
                         end, claimed_by = i + 1, rule.name
         ctx.rule = claimed_by
         if node.type == "heading":
-            ctx.answering = claimed_by in _QUESTION_RULES
+            ctx.answering = claimed_by in _QUESTION_RULES or claimed_by == "facet"
+            ctx.points_only = claimed_by == "facet"
         ctx.rule = ""
         if end is None:
             nested = _nested_blocks(node)
-            answering = ctx.answering
+            answering, points_only = ctx.answering, ctx.points_only
             ctx.answering = answering or id(node) in ctx.points
+            ctx.points_only = points_only or id(node) in ctx.points or steps_list(node)
             for children in nested:
                 walk(ctx, children)
-            ctx.answering = answering
+            ctx.answering, ctx.points_only = answering, points_only
             if not nested and node.type in ("paragraph", "heading") and node.map:
                 ctx.explain(node.map[0] + 1, "no rule made a note from this block", rule="")
             end = i + 1

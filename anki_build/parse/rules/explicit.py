@@ -109,8 +109,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     formula's label instead). A generic label (`**答案**：`, `**优点**：`) is part of an answer, not a term; a
     label that asks (`**如何缓解过拟合**：`) is a question.
     """
-    from .terms import _next_definition, group_label
-    from .words import generic, question_like, technical
+    from .terms import _next_definition, group_label, group_note
+    from .words import generic, metadata, points_label, question_like, technical
 
     node = nodes[i]
     found = bold_term(inline_children(node))
@@ -119,13 +119,17 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     term, rest = found
     text = plain(term)
     where = ctx.location(node)
+    if metadata(text) or (rest and not _says_something(rest)):
+        ctx.explain(where.line, f"'{text}' is a fact about the note (metadata), not a term")
+        return i + 1
+    list_below = i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list")
+    if list_below and not rest and points_label(text):
+        ctx.points.add(id(nodes[i + 1]))
     if generic(text, exact=True):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
-        if i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list"):
-            ctx.points.add(id(nodes[i + 1]))
         return None  # a heuristic may still ask about it (`facet`)
     point = not technical(text) or not rest or _enumeration(rest)
-    if ctx.answering and not question_like(text) and point:
+    if (ctx.points_only or (ctx.answering and point)) and not question_like(text):
         ctx.explain(where.line, f"'{text}' is a point of the answer above, not a term of its own")
         return i + 1
     following = i + 1 < len(nodes) and nodes[i + 1].type == "math_block"
@@ -136,7 +140,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         if node.parent is not None and node.parent.type == "list_item":
             back += blocks_of([n for n in nodes[i + 1 :] if n.type != "math_block"])
     elif group_label(nodes, i):
-        ctx.explain(where.line, f"'{text}' names the group of definitions below; they are the notes")
+        ctx.explain(where.line, f"'{text}' names the group of definitions below; they make notes of their own")
+        group_note(ctx, term, nodes, i)
         return i + 1
     else:
         below = [] if following else _next_definition(nodes, i)
@@ -154,6 +159,13 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     else:
         ctx.add_pair(NoteKind.CONCEPT, term, back, where)
     return end
+
+
+def _says_something(rest: list[Token]) -> bool:
+    """Words, a number or math after the colon, not only `⭐⭐` or `✓`."""
+    return any(t.type.startswith("math") or t.type == "image" for t in rest) or bool(
+        re.search(r"[\w\u4e00-\u9fff]", plain(rest))
+    )
 
 
 def _enumeration(rest: list[Token]) -> bool:
@@ -198,10 +210,14 @@ def definition_list(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
 
 
 def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
-    """A heading that ends in `?` or `？`; everything up to the next heading answers it."""
+    """A heading that ends in `?` or `？` (before any source link); everything up to the next heading answers it.
+
+    Numbering (`1.2`, `Q3:`) and a trailing `[[src](…)]` stay off the front."""
+    from .terms import heading_text
+
     node = nodes[i]
-    children = trim(inline_children(node))
-    if not plain(children).endswith(("?", "？")):
+    children, text = heading_text(node)
+    if not text.endswith(("?", "？")):
         return None
     end = section_end(nodes, i + 1)
     where = ctx.location(node)

@@ -175,6 +175,9 @@ def _named(label: list[Token], tex: str) -> list[Token]:
     return [*label, text_token("："), math]
 
 
+_AS_FOLLOWS = re.compile(
+    r"(?:如下所示|如下|as follows|is given by|is defined as|defined by)\s*[:：]?\s*$", re.IGNORECASE
+)
 _PARALLEL = re.compile(r"^\s*(?:同理|类似地|类似的|同样地?|similarly|likewise|analogously)", re.IGNORECASE)
 
 
@@ -218,7 +221,14 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     sentence = False
     context: list[SyntaxTreeNode] = []
     fallback = False
-    if label is not None and normalise_key(plain(label[0])) and not (label[1] and weak_label(plain(label[0]))):
+    named_above = 7 in ctx.sections  # a list item used as a heading (`- 交叉熵损失`) names what follows it
+    as_follows = label is not None and label[1] and named_above and _AS_FOLLOWS.search(plain(label[0])) is not None
+    if (
+        label is not None
+        and normalise_key(plain(label[0]))
+        and not (label[1] and weak_label(plain(label[0])))
+        and not as_follows
+    ):
         label_tokens, sentence = label
     else:
         if label is not None and ctx.previous is not None:

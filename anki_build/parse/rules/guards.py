@@ -11,14 +11,12 @@ from markdown_it.tree import SyntaxTreeNode
 
 from ..context import Context
 from ..tokens import inline_children, plain, trim
-from .words import bare
+from .words import METADATA, bare
 
 _TOC_MARK = re.compile(r"^\s*(?:\[TOC\]|\[\[_TOC_\]\]|\[\[toc\]\]|<!--\s*TOC\s*-->)\s*$", re.IGNORECASE)
 _TOC_HEADING = re.compile(r"^(?:目录|目\s*录|contents|table of contents|toc|index|索引)$", re.IGNORECASE)
 _META = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?:作者|日期|时间|来源|出处|链接|地址|编辑|标签|版本|更新|更新时间|最后更新|邮箱|负责人|贡献者|参与者|难度|"
-    r"原文|原文链接|网址|主页|课程|讲师|author|authors|date|updated|last updated|source|link|url|tags|version|"
-    r"email|contributors?|maintainers?|difficulty)\s*[:：]",
+    r"^\s*(?:[-*+]\s+)?(?:" + "|".join(sorted(map(re.escape, METADATA), key=len, reverse=True)) + r")\s*[:：]",
     re.IGNORECASE,
 )
 _DATE = re.compile(r"^\s*(?:[-*+]\s+)?\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?\s*[:：]")

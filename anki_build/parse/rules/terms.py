@@ -18,6 +18,7 @@ from ..tokens import (
     COLONS,
     blocks_of,
     inline_children,
+    inline_fragment,
     leading_bold,
     only_images,
     paragraph_tokens,
@@ -28,7 +29,7 @@ from ..tokens import (
     with_content,
 )
 from .explicit import section_end
-from .words import NUMBERING, bare, generic, question_like, term_like, word_set
+from .words import NUMBERING, bare, generic, points_label, question_like, term_like, word_set
 
 _CUE = re.compile(
     r"^\s*(?:[(（][^()（）]{0,60}[)）]\s*)?(?:[-—–]\s|[,，]\s*(?:又称|也称|也叫|即|简称|or\b|also\b)|"
@@ -83,10 +84,39 @@ def _item_defines(item: SyntaxTreeNode) -> bool:
     if paragraph is None:
         return False
     children = trim(inline_children(paragraph))
-    if bold_term(children) is not None:
-        return True
+    found = bold_term(children)
+    if found is not None:
+        return not generic(plain(found[0]))  # `**Objective**:` labels a point; it defines nothing
     found = _split_at_colon(split_lines(children)[0]) if children else None
-    return found is not None and bool(found[1]) and term_like(plain(found[0]))
+    if found is not None and bool(found[1]) and term_like(plain(found[0])):
+        return True
+    return comma_term(children) is not None
+
+
+def _lead(item: SyntaxTreeNode) -> str:
+    """The term an item starts with: its bold words, or what comes before its colon."""
+    from ..tokens import bold_term, leading_bold
+
+    paragraph = next((c for c in item.children if c.type == "paragraph"), None)
+    if paragraph is None:
+        return ""
+    children = trim(inline_children(paragraph))
+    found = bold_term(children) or leading_bold(children)
+    if found is None and children:
+        found = _split_at_colon(split_lines(children)[0])
+    return plain(found[0]) if found else ""
+
+
+def steps_list(node: SyntaxTreeNode) -> bool:
+    """A list of steps (`1. **计算梯度**：…`, `2. **更新参数**：…`): its bold words are actions, not terms."""
+    from .words import action
+
+    if node.type not in ("bullet_list", "ordered_list"):
+        return False
+    leads = [_lead(c) for c in node.children if c.type == "list_item"]
+    leads = [lead for lead in leads if lead]
+    actions = sum(action(lead) for lead in leads)
+    return actions >= 2 and actions >= 0.6 * len(leads)
 
 
 def group_label(nodes: list[SyntaxTreeNode], i: int) -> bool:
@@ -95,6 +125,57 @@ def group_label(nodes: list[SyntaxTreeNode], i: int) -> bool:
         return False
     items = [c for c in nodes[i + 1].children if c.type == "list_item"]
     return bool(items) and sum(_item_defines(item) for item in items) >= 0.5 * len(items)
+
+
+_GROUP = re.compile(
+    r"\d+\s*[个种类大项点条]|[两二三四五六七八九十几]\s*[个种类大项点条]|哪些|各种|常见|常用|主要|"
+    r"\b(?:two|three|four|five|six|seven|eight|several|types|kinds|\d+)\b",
+    re.IGNORECASE,
+)
+
+
+_BARE_KINDS = re.compile(
+    r"(?:常见|主要|常用|典型|其他|其它|几种|(?:common|main|typical|other)\s+)?"
+    r"(?:的)?(?:变种|变体|类型|种类|分类|方法|算法|策略|模型|技术|方式|形式|指标|应用|改进|"
+    r"variants|variations|types|kinds|methods|algorithms|strategies|models|techniques|applications|extensions)",
+    re.IGNORECASE,
+)
+
+
+_PROCEDURE = re.compile(
+    r"^\S.{1,30}(?:的)?(?:步骤|流程|过程|算法流程|具体步骤|训练流程)$"
+    r"|^(?:steps|procedure|workflow) (?:of|for) .{2,40}$",
+    re.IGNORECASE,
+)
+
+
+def _mark(text: str) -> str:
+    return "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+
+
+def group_note(ctx: Context, term: list[Token], nodes: list[SyntaxTreeNode], i: int) -> None:
+    """`机器学习的一般模型：` over a list: asked as "…有哪些？" when the list holds its members (definitions, or
+    a counted label); otherwise the list defines the term. The items make notes of their own."""
+    from .words import action
+
+    text = bare(plain(term))
+    if generic(text) or not term_like(text) or ctx.answering or action(text):
+        return  # inside an answer, a label over a list is one of its points; a step is not a term
+    back = blocks_of([nodes[i + 1]])
+    where = ctx.location(nodes[i])
+    if question_like(text):
+        mark = "" if text.endswith(("?", "？")) else ("？" if re.search(r"[\u4e00-\u9fff]", text) else "?")
+        ctx.add_pair(NoteKind.QA, [*term, *([text_token(mark)] if mark else [])], back, where)
+    elif steps_list(nodes[i + 1]):
+        question = f"{text}的步骤？" if re.search(r"[\u4e00-\u9fff]", text) else f"Steps of {text}?"
+        ctx.add_pair(NoteKind.QA, [text_token(question)], back, where)
+    elif group_label(nodes, i) or _GROUP.search(text):
+        zh = re.search(r"[\u4e00-\u9fff]", text) is not None
+        if _BARE_KINDS.fullmatch(text):
+            return  # `常见变种`: of what? (of the term just above, or of the section: a guess either way)
+        ctx.add_pair(NoteKind.QA, [*term, text_token("有哪些？" if zh else "?")], back, where)
+    else:
+        ctx.add_pair(NoteKind.CONCEPT, term, back, where)
 
 
 def _next_definition(nodes: list[SyntaxTreeNode], i: int) -> list[SyntaxTreeNode]:
@@ -146,6 +227,8 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     if any(t.type.startswith("math") for t in term) and cjk > 4:  # `$\beta_2 = 0.999$ 时二阶矩的偏差…`
         return False
+    if ctx.points_only:
+        return False
     return not ctx.answering or technical(text)
 
 
@@ -187,9 +270,20 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         return None
     term, rest = found
     text = plain(term)
+    list_below = i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list")
+    if list_below and not rest and len(lines) == 1 and not ctx.answering and _PROCEDURE.search(bare(text)):
+        ctx.add_pair(
+            NoteKind.QA, [*_term_tokens(term), text_token(_mark(text))], blocks_of([nodes[i + 1]]), ctx.location(node)
+        )
+        return i + 1  # `梯度下降的步骤：` over its steps: asked as it stands
     if not _term_ok(ctx, term):
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
-        if generic(text) and not rest and i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list"):
+        if (
+            points_label(text)
+            and not rest
+            and i + 1 < len(nodes)
+            and nodes[i + 1].type in ("bullet_list", "ordered_list")
+        ):
             ctx.points.add(id(nodes[i + 1]))
         return None
     if len(lines) == 1 and _ends_in_colon(rest) and _formula_next(nodes, i):
@@ -202,6 +296,9 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     end = i + 1
     if not rest:
         following = _next_definition(nodes, i)
+        if len(lines) == 1 and i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list"):
+            group_note(ctx, _term_tokens(term), nodes, i)
+            return i + 1  # the items may make notes of their own
         if not following:
             return None
         back, end = blocks_of(following), i + 2
@@ -287,7 +384,7 @@ def bold_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     return i + 1  # what the answer holds may make notes of its own
 
 
-def _heading_text(node: SyntaxTreeNode) -> tuple[list[Token], str]:
+def heading_text(node: SyntaxTreeNode) -> tuple[list[Token], str]:
     """A heading's words without numbering and without a trailing source link (`[[src](…)]`, `[src](…)`)."""
     children = trim(inline_children(node))
     while children and children[-1].type in ("link_close", "text") and _trailing_link(children):
@@ -337,7 +434,7 @@ def _prose(node: SyntaxTreeNode) -> bool:
 
 def heading_asks(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that asks without a question mark (`如何判断过拟合`, `Why does … work`), answered below."""
-    children, text = _heading_text(nodes[i])
+    children, text = heading_text(nodes[i])
     if not text or generic(text) or not question_like(text):
         return None
     body = _section_body(nodes, i)
@@ -360,12 +457,24 @@ def _defines(term: str, text: str) -> bool:
     return (bool(core) and first.casefold().startswith(core)) or bool(_DEFINITION_START.search(first))
 
 
+def _facet_list(node: SyntaxTreeNode) -> bool:
+    """A list whose items are labelled parts (`1. **Objective**: …`, `2. **Key Actions**: …`)."""
+    if node.type not in ("bullet_list", "ordered_list"):
+        return False
+    leads = [_lead(c) for c in node.children if c.type == "list_item"]
+    return len(leads) >= 2 and sum(bool(lead) and generic(lead) for lead in leads) >= 0.5 * len(leads)
+
+
 def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
-    """A heading that names a term (`### Dropout`, `## 3.8.1 隐藏层`), defined by the prose right below it."""
-    children, text = _heading_text(nodes[i])
+    """A heading that names a term (`### Dropout`, `## 3.8.1 隐藏层`), defined by the prose right below it
+    (or by a list of its labelled parts: `- **Objective**: …`)."""
+    children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not term_like(text, max_cjk=12, max_words=5) or text.casefold() in _generic_headings():
         return None
     body = _section_body(nodes, i)
+    if body and _facet_list(body[0]):
+        _make(ctx, NoteKind.CONCEPT, children, blocks_of(body[:1]), nodes[i])
+        return i + 1
     if not body or not _prose(body[0]):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' has no prose right below it", rule=ctx.rule)
         return None
@@ -384,7 +493,7 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     """Any other heading whose section explains something (`#### 评估观测序列的概率`): asked as "explain …"."""
     from .words import technical
 
-    children, text = _heading_text(nodes[i])
+    children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not text or text.casefold() in _generic_headings() or len(text) > 60:
         return None
     short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 3
@@ -412,6 +521,56 @@ def _generic_headings() -> set[str]:
     from .words import GENERIC_HEADINGS
 
     return GENERIC_HEADINGS
+
+
+def _bare_item(node: SyntaxTreeNode) -> list[Token] | None:
+    """The words of a one-item list whose item is only a short name (`- 学习率(Learning rate)`)."""
+    items = [c for c in node.children if c.type == "list_item"]
+    if len(items) != 1 or [c.type for c in items[0].children] != ["paragraph"]:
+        return None
+    children = trim(inline_children(items[0].children[0]))
+    text = plain(children)
+    if not children or "\n" in text or text.rstrip().endswith(COLONS) or text.rstrip().endswith(("。", ".")):
+        return None
+    return children
+
+
+def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`- 学习率(Learning rate)` on its own, then paragraphs: a list item used as a heading, defined below it."""
+    from .words import action
+
+    node = nodes[i]
+    children = _bare_item(node)
+    if children is None or ctx.points_only:
+        return None
+    text = bare(plain(children))
+    asks = question_like(text) or action(text)
+    if not (asks or term_like(text, max_cjk=16, max_words=6)):
+        return None
+    body: list[SyntaxTreeNode] = []
+    for block in nodes[i + 1 :]:
+        if block.type in ("heading", "hr", "html_block") or len(body) >= _MAX_ANSWER_BLOCKS:
+            break
+        if block.type in ("bullet_list", "ordered_list") and (_bare_item(block) is not None or not body):
+            break
+        body.append(block)
+    if not body or not (_prose(body[0]) or body[0].type == "math_block"):
+        return None
+    ctx.sections[7] = inline_fragment(children)  # it names the formulas below it, as a heading would
+    core = re.sub(r"\s*[(（].*?[)）]", "", text).strip().casefold()
+    says_what = body[0].type == "paragraph" and plain(inline_children(body[0])).strip().casefold().startswith(core)
+    leads_in = _ends_in_colon(inline_children(body[0])) and _formula_next(body, 0) and not says_what
+    if body[0].type == "math_block" or leads_in:
+        ctx.explain(ctx.location(node).line, f"'{text[:40]}' names the formula below; that is the note")
+        return i + 1
+    if asks:
+        mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+        prompt = [] if question_like(text) else [text_token("讲解：" if ctx.language == "zh" else "Explain: ")]
+        front = [*prompt, *children, *([] if text.endswith(("?", "？")) or prompt else [text_token(mark)])]
+        _make(ctx, NoteKind.QA, front, blocks_of(body), node)
+    else:
+        _make(ctx, NoteKind.CONCEPT, children, blocks_of(body), node)
+    return i + 1
 
 
 def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -451,35 +610,48 @@ def alias_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 
 
 _ACTION = re.compile(r"适用|具有|使用|允许|包括|包含|组成|由|对|在|从|将|把|会|能|可|要|应|有|无|不|没")
-_CLAUSE_END = re.compile(r"^(?P<term>[^，。,.:：]{1,40}?)\s*[，。,.]\s*(?P<rest>\S.*)$", re.S)
+_CLAUSE_END = re.compile(r"^(?P<term>[^，。,.:：]{1,40}?)\s*(?P<sep>[，。,.])\s*(?P<rest>\S.*)$", re.S)
 
 
-def list_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
-    """A list item `1. 回归，输出为连续变量。`: a technical term, a comma, what it is."""
+def comma_term(children: list[Token]) -> tuple[str, list[Token]] | None:
+    """`回归，输出为连续变量。` → ("回归", the rest): a technical term, a comma, what it is."""
     from .words import technical
 
-    node = nodes[i]
-    if node.parent is None or node.parent.type != "list_item":
-        return None
-    children = trim(inline_children(node))
+    children = trim(children)
     if not children or children[0].type != "text":
         return None
     match = _CLAUSE_END.match(children[0].content)
     term = match["term"].strip() if match else ""
-    if not match or not re.search(r"[\u4e00-\u9fff]", term) or not technical(term) or not term_like(term, max_cjk=8):
+    if not match or not technical(term) or not term_like(term, max_cjk=8):
         return None
+    latin_named = match["sep"] in "，。" and re.match(r"[\u4e00-\u9fff]", match["rest"]) is not None
+    if not re.search(r"[\u4e00-\u9fff]", term) and not (latin_named and len(term.split()) <= 4):
+        return None  # `Dropout，训练时随机丢弃神经元。` names a term; `First, we …` does not
     rest = trim([with_content(children[0], match["rest"]), *children[1:]])
-    if not _substantive(rest, 8) or _PREDICATE.search(term) or _ACTION.search(term) or ctx.answering:
+    if not _substantive(rest, 5) or _PREDICATE.search(term) or _ACTION.search(term) or "的" in term:
+        return None  # `合理的参数初始化，…` describes what to do; it names nothing
+    return term, rest
+
+
+def list_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A list item `1. 回归，输出为连续变量。`: a technical term, a comma, what it is."""
+    node = nodes[i]
+    if node.parent is None or node.parent.type != "list_item":
         return None
-    ctx.add_pair(
-        NoteKind.CONCEPT, [text_token(match["term"].strip())], paragraph_tokens(rest, node.map), ctx.location(node)
-    )
+    found = comma_term(inline_children(node))
+    if found is None:
+        return None
+    term, rest = found
+    aliased = re.search(r"[（(][A-Za-z][^()（）]*[)）]$", term) is not None
+    if ctx.points_only or (ctx.answering and not aliased):
+        return None
+    ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], paragraph_tokens(rest, node.map), ctx.location(node))
     return i + 1
 
 
 _FACETS = word_set(
     "特点|特性|优点|缺点|优势|劣势|不足|局限|局限性|缺陷|作用|用途|应用|应用场景|适用场景|原理|基本原理|工作原理|"
-    "核心思想|思想|思路|目的|意义|步骤|流程|本质|效果|影响|优缺点|"
+    "核心思想|思想|思路|目的|意义|步骤|流程|本质|效果|影响|优缺点|注意事项|适用范围|使用场景|"
     "pros|cons|advantages|disadvantages|limitations|benefits|drawbacks|applications"
 )
 
@@ -494,9 +666,41 @@ def _label_and_rest(children: list[Token]) -> tuple[list[Token], list[Token]] | 
     return _split_at_colon(split_lines(children)[0]) if children else None
 
 
+def _subject(ctx: Context, below: int) -> str:
+    """What a facet is of: the nearest section above level `below` that names something, else the chapter."""
+    from .words import TOPIC_WORDS
+
+    for level in sorted((lv for lv in ctx.sections if lv < below), reverse=True):
+        text = bare(ctx.sections[level].plain())
+        if text and not generic(text) and not TOPIC_WORDS.search(text) and not any(f in text for f in _FACETS):
+            return text if len(text) <= 30 else ""
+    return bare(ctx.chapter.title) if len(ctx.chapter.title) <= 30 else ""
+
+
+def _facet_question(subject: str, name: str) -> str:
+    zh = re.search(r"[\u4e00-\u9fff]", subject + name) is not None
+    return f"{subject}的{name}？" if zh else f"{name} of {subject}?"
+
+
+def facet_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`#### 优点` under `## 线性回归`: asked as "线性回归的优点？", answered by the section."""
+    node = nodes[i]
+    _, name = heading_text(node)
+    if name.casefold() not in _FACETS or node.tag == "h1":
+        return None
+    subject = _subject(ctx, int(node.tag[1]))
+    body = [n for n in _section_body(nodes, i) if n.type != "hr"][:_MAX_ANSWER_BLOCKS]
+    if not subject or not body:
+        return None
+    ctx.add_pair(NoteKind.QA, [text_token(_facet_question(subject, name))], blocks_of(body), ctx.location(node))
+    return i + 1
+
+
 def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`特点：…` under `### Sigmoid 函数`: asked as "Sigmoid 函数的特点？" (not inside a question's own answer)."""
     node = nodes[i]
+    if node.type == "heading":
+        return facet_heading(ctx, nodes, i)
     if ctx.answering or ctx.section is None:
         return None
     found = _label_and_rest(trim(inline_children(node)))
@@ -510,7 +714,5 @@ def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     back = paragraph_tokens(rest, node.map) if rest else blocks_of(_next_definition(nodes, i))
     if not back:
         return None
-    zh = re.search(r"[\u4e00-\u9fff]", subject + name) is not None
-    question = f"{subject}的{name}？" if zh else f"{name} of {subject}?"
-    ctx.add_pair(NoteKind.QA, [text_token(question)], back, ctx.location(node))
+    ctx.add_pair(NoteKind.QA, [text_token(_facet_question(subject, name))], back, ctx.location(node))
     return i + 1

@@ -57,6 +57,18 @@ GENERIC = LABELS | word_set(
     "properties|property|features|feature|objective|objectives|next quest|next steps|key takeaways|takeaways|"
     "best practices|common pitfalls|pitfalls|practical tip|practical tips|in practice|recap|keywords|key concepts"
 )
+# Facts about the note rather than in it (`难度：⭐⭐`, `作者：…`).
+METADATA = word_set(
+    "作者|日期|时间|来源|出处|链接|地址|编辑|标签|版本|更新|更新时间|最后更新|邮箱|负责人|贡献者|参与者|难度|原文|原文链接|"
+    "网址|主页|课程|讲师|author|authors|date|updated|last updated|source|link|url|tags|version|email|contributor|"
+    "contributors|maintainer|maintainers|difficulty|status"
+)
+# A label over a list of named kinds (`**变种**：`, `**常见调度策略**：`): the items are terms, not points.
+_KINDS = re.compile(
+    r"(?:类型|种类|变种|变体|分类|类别|方法|算法|参数|策略|模型|函数|技术|调度|方式|形式|指标|"
+    r"types|kinds|variants|variations|methods|algorithms|parameters|models|functions|techniques|strategies|metrics)$",
+    re.IGNORECASE,
+)
 # Headings that group or frame a chapter rather than name something to learn.
 GENERIC_HEADINGS = GENERIC | word_set(
     "目录|导读|本章|本节|概要|要点总结|章节总结|学习目标|实验|代码实现|从零开始实现|简洁实现|"
@@ -72,6 +84,7 @@ _CLAUSE_VERB = re.compile(
 _VERB_END = re.compile(r"(?:是|为|有|的|了|如下|所示|如|即|时|后|中|于|在|被|把|将|会|能|可|得|并|和|与|或|等)$")
 _PRONOUN_START = re.compile(
     r"^(?:我们|我|你|这|那|它|其|如果|若|当|因为|由于|所以|但|而|对于|通过|根据|在|从|用|把|将|为了|虽然|可以|需要|注意|"
+    r"现在|考虑|下面|接下来|首先|其次|然后|最后|"
     r"we|you|this|that|these|those|it|if|when|because|since|so|but|for|in|on|to|by|with|as|note|here|there)(?![A-Za-z])",
     re.IGNORECASE,
 )
@@ -105,6 +118,36 @@ def generic(text: str, *, exact: bool = False) -> bool:
     if exact:
         return core in LABELS or not core
     return core in GENERIC or not core or bool(_FACET_SUFFIX.search(core))
+
+
+_ACTION = re.compile(
+    r"^(?:初始化|计算|更新|选择|选取|设置|设定|确定|收集|训练|评估|使用|构建|建立|准备|加载|检查|调整|比较|添加|移除|去除|删除|"
+    r"定义|求解|求|迭代|重复|获取|执行|运行|保存|导入|创建|编写|绘制|观察|分析|处理|划分|拆分|部署|监控|测试|验证|清洗|"
+    r"输入|输出|得到|计算出|构造|搭建|采集|标注|整理|统计|记录|对比|判断|生成)"
+    r"(?!式|集|层|图|器|机|模型|网络|函数|数据|样本|误差|损失|阶段|过程|方法|单元|对抗|学习|[（(\s]|$)[\u4e00-\u9fffA-Za-z]"
+    r"|^(?:initiali[sz]e|compute|calculate|update|set|use|run|train|test|save|plot|record|feed|pass|"
+    r"choose|select|define|collect|evaluate|build|prepare|load|"
+    r"check|tune|adjust|compare|add|remove|split|deploy|monitor|optimi[sz]e|validate|predict|clean|repeat|apply|"
+    r"normali[sz]e|gather|identify|visuali[sz]e|fit|create|write|analy[sz]e|handle|perform|"
+    r"backpropagate|iterate|get|obtain|measure)\s+(?:the|a|an|your|each|all|new|data|model|weights?|"
+    r"parameters?|features?|gradients?|loss|results?)\b",
+    re.IGNORECASE,
+)
+
+
+def action(text: str) -> bool:
+    """A step to do (`计算梯度`, `Update the weights`), not a name: it starts with a verb."""
+    return bool(_ACTION.match(bare(text)))
+
+
+def metadata(text: str) -> bool:
+    return _ALIAS.sub("", bare(text)).strip().casefold() in METADATA
+
+
+def points_label(text: str) -> bool:
+    """A label whose list holds the points of an explanation (`**优势**：`, `**影响因素**：`), not named kinds."""
+    core = _ALIAS.sub("", bare(text)).strip()
+    return core.casefold() in GENERIC and not _KINDS.search(core) and not metadata(core)
 
 
 def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
