@@ -266,6 +266,26 @@ def test_a_generic_first_heading_does_not_name_the_chapter(render_md):
     assert "KL" in tags and "Reference" not in tags
 
 
+def test_question_boxes_admonitions_and_callouts(render_md):
+    notes, _ = render_md(
+        '# 卷积\n\n!!! question "卷积核的尺寸为什么是奇数？"\n\n    奇数核有中心像素，填充才对称。\n\n'
+        "> [!question] Why does batch norm help?\n> It smooths the loss landscape.\n\n"
+        "> [!tip]\n> **感受野**：输出像素在输入上对应的区域。\n\n"
+        "### 为什么要填充？\n\n保持输出尺寸。\n\n> [!warning] 注意\n> 填充会引入边界伪影。\n\n"
+        '!!! example "一个例子"\n\n    $$\n    y = 3x + 1\n    $$\n'
+    )
+    assert keys(notes) == [
+        "qa:卷积核的尺寸为什么是奇数",
+        "qa:why does batch norm help",
+        "concept:感受野",
+        "qa:为什么要填充",
+    ]
+    assert "中心像素" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+    padding = notes[3].fields["Back"]  # type: ignore[attr-defined]
+    assert 'class="ab-admonition ab-admonition-warning"' in padding and "边界伪影" in padding
+    assert all("[!" not in field for n in notes for field in n.fields.values())  # type: ignore[attr-defined]
+
+
 def test_tables_of_contents_link_lists_contributors_metadata_and_arrows_make_no_cards(render_md):
     notes, _ = render_md(
         "# 笔记\n\n[TOC]\n\n## 目录\n\n- [第一节](#第一节)\n- [第二节](#第二节)\n\n"

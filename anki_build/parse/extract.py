@@ -75,11 +75,18 @@ def drop_roles(children: list[Token]) -> list[Token]:
     return [t for t in out if not (t.type == "text" and not t.content)]
 
 
+_WORKED = {"example", "examples", "exercise", "quote", "cite", "bug"}
+
+
 def _nested_blocks(node: SyntaxTreeNode) -> list[list[SyntaxTreeNode]]:
     if node.type in ("bullet_list", "ordered_list"):
         return [item.children for item in node.children]
     if node.type == "blockquote":
         return [node.children]
+    if node.type == "admonition":
+        if str((node.meta or {}).get("tag", "")).lower() in _WORKED:
+            return []  # a worked example's formulas are one instance, not the formula to learn
+        return [[c for c in node.children if c.type != "admonition_title"]]
     return []
 
 

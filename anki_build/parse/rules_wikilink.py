@@ -31,6 +31,7 @@ def wikilink(state: StateInline, silent: bool) -> bool:
         else:
             token = state.push("text", "", 0)
             token.content = (alias or target.split("#")[0]).strip()
+            token.meta = {"wikilink": True}  # a link to another note: not a name this note defines
     state.pos = end + 2
     return True
 

@@ -131,6 +131,19 @@ class FieldRenderer(RendererHTML):
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return _highlight(tokens[idx].content, "")
 
+    def admonition_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        kind = re.sub(r"[^a-z0-9-]", "", str(tokens[idx].meta.get("tag", "note")).lower())[:30] or "note"
+        return f'<div class="ab-admonition ab-admonition-{kind}">\n'
+
+    def admonition_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</div>\n"
+
+    def admonition_title_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return '<p class="ab-admonition-title">'
+
+    def admonition_title_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</p>\n"
+
 
 def render_tokens(tokens: list[Token], *, inline: bool, media: Media, slots: MathSlots, cloze: bool = False) -> str:
     """Render a fragment to clean HTML with formulas as `slots` placeholders; `cloze` numbers the highlights."""

@@ -45,6 +45,12 @@ RULES: tuple[Rule, ...] = (
     _rule("definition-list", "dl", explicit.definition_list, "Epoch ⏎ : 全部样本使用一次。"),
     _rule("heading-question", "heading", explicit.heading_question, "### 为什么 Adam 需要偏差修正？"),
     _rule(
+        "admonition-question",
+        "admonition",
+        explicit.admonition_question,
+        '!!! question "卷积核的尺寸为什么是奇数？" (or > [!question] …) ⏎ the answer inside',
+    ),
+    _rule(
         "display-formula", "math_block paragraph", formulas.display_formula, "梯度下降： ⏎ $$\\theta \\leftarrow …$$"
     ),
     # precision guards: what looks like a note and is not
@@ -61,9 +67,9 @@ RULES: tuple[Rule, ...] = (
     _rule("heading-topic", "heading", terms.heading_topic, "#### 评估观测序列的概率 ⏎ 说明……", explicit=False),
     _rule(
         "item-heading",
-        "bullet_list ordered_list",
+        "bullet_list ordered_list paragraph",
         terms.item_heading,
-        "- 学习率(Learning rate) ⏎ 学习率记作…",
+        "- 学习率(Learning rate) ⏎ 学习率记作…, or `AlexNet` ⏎ a list about it",
         explicit=False,
     ),
     _rule("term-table", "table", tables.term_table, "| 术语 | 定义 | ⏎ | 过拟合 | … |", explicit=False),

@@ -229,3 +229,27 @@ def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
         return None
     ctx.add_pair(NoteKind.QA, children, answer, where)
     return i + 1  # the answer's own terms and formulas make notes too
+
+
+def admonition_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`!!! question "为什么卷积核是奇数？"` or `> [!question] …`: a box whose title asks; its content answers."""
+    from .words import NUMBERING, question_like
+
+    node = nodes[i]
+    title = next((c for c in node.children if c.type == "admonition_title"), None)
+    if title is None:
+        return None
+    children = trim(inline_children(title))
+    text = plain(children).strip()
+    kind = str((node.meta or {}).get("tag", "")).lower()
+    asks = text.endswith(("?", "？")) or (kind in ("question", "faq", "help") and question_like(text))
+    if not asks:
+        return None
+    body = [c for c in node.children if c.type != "admonition_title"]
+    if not body:
+        ctx.warn(ctx.location(node), "empty-answer", "question box has no answer inside it")
+        return i + 1
+    if children and children[0].type == "text":
+        children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
+    ctx.add_pair(NoteKind.QA, children, blocks_of(body), ctx.location(node))
+    return i + 1

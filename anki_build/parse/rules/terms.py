@@ -42,8 +42,16 @@ _DEFINITION_START = re.compile(
     r"\bis\b|\bare\b|\brefers to\b|\bmeans\b|\bdenotes\b|\bdefined as\b|\bdescribes\b",
     re.IGNORECASE,
 )
+# In a sentence, a term marked by quotes or bold (\x01…\x02 below) after a naming verb:
+# `称估计值和真值之间的差为"估计误差"`, `称这个权重为**卡尔曼增益**`, `其中 $\alpha$ 是**学习率**`.
+_OPEN, _CLOSE = '["“「『\x01]', '["”」』\x02]'
 _NAMED = re.compile(
-    r"(?:称(?:之|其|此类任务|该方面的信息|这种|这类|它)?(?:为|作)|叫做|所谓|被称为|记作|简称)\s*[\"“「『]([^\"”」』]{1,24})[\"”」』]"
+    r"(?:称(?:[^，。；,;\x01\x02\"“”]{0,30}?)(?:为|作)|叫做|叫作|所谓|被称为|被称作|称之为|记作|简称|又称|也称|也叫|"
+    r"(?:^|其中|这里|此处|where)\s*\$[^$]{1,40}\$\s*(?:是|为|表示|称为|is|denotes)(?:the|a|an|\s)*)"
+    rf"\s*{_OPEN}([^\"”」』\x01\x02]{{1,24}}){_CLOSE}"
+    r"|(?:被称为|称为|称作|被称作)\s*"
+    r"(?P<aliased>[\u4e00-\u9fffA-Za-z0-9 -]{1,16}?\s*[（(][A-Za-z][^（）()]{1,40}[)）])",
+    re.IGNORECASE,
 )
 _MAX_TERM_CJK = 16
 _MAX_ANSWER_BLOCKS = 6
@@ -535,15 +543,52 @@ def _bare_item(node: SyntaxTreeNode) -> list[Token] | None:
     return children
 
 
+def _bare_line(node: SyntaxTreeNode) -> list[Token] | None:
+    """A paragraph that is only a short name on one line (`AlexNet`, `（4）**分类器**`, `t-SNE（…）`)."""
+    if node.type != "paragraph" or (node.parent is not None and node.parent.type == "list_item"):
+        return None
+    children = trim(inline_children(node))
+    text = plain(children)
+    if not children or "\n" in text or len(text) > 60 or re.search(r"[。，,.;；:：!！?？$]\s*$|[。；;]", text):
+        return None
+    allowed = ("text", "strong_open", "strong_close", "em_open", "em_close", "code_inline")
+    if any(t.type not in allowed or (t.meta or {}).get("wikilink") for t in children):
+        return None
+    if children[0].type == "text" and NUMBERING.match(children[0].content):
+        children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
+    if len(children) >= 3 and children[0].type == "strong_open" and children[-1].type == "strong_close":
+        children = trim(children[1:-1])
+    return children or None
+
+
+def _labelled(node: SyntaxTreeNode) -> bool:
+    """The paragraph starts with `label：` (plain or bold)."""
+    from ..tokens import bold_term
+
+    children = trim(inline_children(node))
+    if bold_term(children) is not None:
+        return True
+    found = _split_at_colon(split_lines(children)[0]) if children else None
+    if found is None or not found[0]:
+        return False
+    label = plain(found[0])
+    return generic(label) or term_like(label)
+
+
 def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
-    """`- 学习率(Learning rate)` on its own, then paragraphs: a list item used as a heading, defined below it."""
+    """`- 学习率(Learning rate)` or `AlexNet` on its own line, then paragraphs or a list: a list item or a
+    line used as a heading, defined below it."""
     from .words import action
 
     node = nodes[i]
-    children = _bare_item(node)
-    if children is None or ctx.points_only:
+    children = _bare_item(node) if node.type != "paragraph" else _bare_line(node)
+    if children is None or ctx.points_only or (node.type == "paragraph" and ctx.answering):
         return None
+    from .formulas import weak_label
+
     text = bare(plain(children))
+    if weak_label(text) or generic(text):
+        return None  # `同理`, `Proof`: a connective or a label, not a name
     asks = question_like(text) or action(text)
     if not (asks or term_like(text, max_cjk=16, max_words=6)):
         return None
@@ -551,11 +596,18 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     for block in nodes[i + 1 :]:
         if block.type in ("heading", "hr", "html_block") or len(body) >= _MAX_ANSWER_BLOCKS:
             break
-        if block.type in ("bullet_list", "ordered_list") and (_bare_item(block) is not None or not body):
+        if block.type in ("bullet_list", "ordered_list") and _bare_item(block) is not None:
+            break
+        if block.type in ("bullet_list", "ordered_list") and not body and node.type != "paragraph":
+            break  # `- A` then `- B …`: one list, not a heading and its body
+        if _bare_line(block) is not None:
             break
         body.append(block)
-    if not body or not (_prose(body[0]) or body[0].type == "math_block"):
+    listed = node.type == "paragraph" and bool(body) and body[0].type in ("bullet_list", "ordered_list")
+    if not body or not (_prose(body[0]) or body[0].type == "math_block" or listed):
         return None
+    if body[0].type == "paragraph" and _labelled(body[0]):
+        return None  # `例如：…` shows, `类内一致性：…` defines something else: neither says what the name is
     ctx.sections[7] = inline_fragment(children)  # it names the formulas below it, as a heading would
     core = re.sub(r"\s*[(（].*?[)）]", "", text).strip().casefold()
     says_what = body[0].type == "paragraph" and plain(inline_children(body[0])).strip().casefold().startswith(core)
@@ -573,14 +625,33 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     return i + 1
 
 
+def _marked(children: list[Token]) -> str:
+    """The text with bold spans between \x01 and \x02 and inline math as `$…$`."""
+    out = []
+    for token in children:
+        if token.type == "strong_open":
+            out.append("\x01")
+        elif token.type == "strong_close":
+            out.append("\x02")
+        elif token.type.startswith("math_inline"):
+            out.append(f"${token.content}$")
+        elif token.type in ("text", "code_inline"):
+            out.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+    return "".join(out)
+
+
 def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A term introduced in a sentence: `…称为"版本空间"`, `我们称该方面的信息为"标记"`."""
+    if ctx.claimed_by in ("cloze", "qa-prefix"):
+        return None  # the author made this paragraph the card they wanted (a cloze of the very name, say)
     node = nodes[i]
-    text = plain(inline_children(node))
+    text = _marked(inline_children(node))
     made = 0
     for match in _NAMED.finditer(text):
-        term = match[1].strip()
-        if term_like(term, max_cjk=12):
+        term = (match[1] or match["aliased"]).strip()
+        if term_like(term, max_cjk=12) and not generic(term):
             ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
             made += 1
     return i + 1 if made else None

@@ -84,7 +84,7 @@ _CLAUSE_VERB = re.compile(
 _VERB_END = re.compile(r"(?:是|为|有|的|了|如下|所示|如|即|时|后|中|于|在|被|把|将|会|能|可|得|并|和|与|或|等)$")
 _PRONOUN_START = re.compile(
     r"^(?:我们|我|你|这|那|它|其|如果|若|当|因为|由于|所以|但|而|对于|通过|根据|在|从|用|把|将|为了|虽然|可以|需要|注意|"
-    r"现在|考虑|下面|接下来|首先|其次|然后|最后|"
+    r"现在|考虑|下面|接下来|首先|其次|然后|最后|于是|因此|从而|那么|故|"
     r"we|you|this|that|these|those|it|if|when|because|since|so|but|for|in|on|to|by|with|as|note|here|there)(?![A-Za-z])",
     re.IGNORECASE,
 )
