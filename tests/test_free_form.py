@@ -286,6 +286,33 @@ def test_question_boxes_admonitions_and_callouts(render_md):
     assert all("[!" not in field for n in notes for field in n.fields.values())  # type: ignore[attr-defined]
 
 
+def test_inside_an_answer_definitions_count_and_what_things_do_are_points(render_md):
+    notes, _ = render_md(
+        "# 面试\n\n### Q4: 解释梯度消失问题\n\n**梯度消失问题**：\n深层网络中梯度逐层变小，前面的层几乎不更新。\n\n"
+        "**解决方案**：\n\n**常用办法**：\n1. **梯度裁剪**：限制梯度大小\n2. **残差连接**：让梯度绕过若干层\n"
+        "3. **批归一化**：稳定训练过程\n\n## Q6: 如何评估分类模型？\n\n**分类任务**：\n"
+        "- **精确率**：预测为正例的样本中真正为正例的比例\n- **召回率**：真实正例中被预测为正例的比例\n"
+        "- **F1 分数**：精确率和召回率的调和平均\n"
+    )
+    assert keys(notes) == [
+        "qa:解释梯度消失问题",
+        "concept:梯度消失问题",
+        "qa:如何评估分类模型",
+        "concept:精确率",
+        "concept:召回率",
+        "concept:f1 分数",
+    ]
+
+
+def test_links_to_other_notes_numbered_bold_terms_and_recap_formulas(render_md):
+    notes, _ = render_md(
+        "# 优化\n\n**1. 动量法**：用历史梯度的指数平均作为更新方向。\n\n状态更新方程：\n\n$$\nx_{n} = x_{n-1} + K(z - x_{n-1})\n$$\n\n"
+        "## 小结\n\n- 状态更新： $x_{n} = x_{n-1} + K(z - x_{n-1})$\n\n## Related\n\n"
+        "- [[Adam Optimizer]]: an adaptive variant of gradient descent.\n- [[Backpropagation]]: computes the gradients.\n"
+    )
+    assert keys(notes) == ["concept:动量法", "formula:状态更新方程"]
+
+
 def test_tables_of_contents_link_lists_contributors_metadata_and_arrows_make_no_cards(render_md):
     notes, _ = render_md(
         "# 笔记\n\n[TOC]\n\n## 目录\n\n- [第一节](#第一节)\n- [第二节](#第二节)\n\n"
@@ -378,8 +405,19 @@ def test_extraction_on_the_gold_set_does_not_regress():
     tune = _totals([r for r in results if r.split == "tune"])
     holdout = _totals([r for r in results if r.split == "holdout"])
     assert tune["orphan_fronts"] == holdout["orphan_fronts"] == 0
-    assert tune["recall"] >= 0.59 and tune["precision"] >= 0.68, tune
-    assert holdout["recall"] >= 0.69 and holdout["precision"] >= 0.70, holdout
+    assert tune["recall"] >= 0.71 and tune["precision"] >= 0.75, tune
+    assert holdout["recall"] >= 0.73 and holdout["precision"] >= 0.74, holdout
+
+
+def test_second_labellings_cover_tune_files_only_and_hold_short_keys():
+    """The blind second labellings (for inter-annotator agreement) never touch a held-out file."""
+    gold = {json.loads(p.read_text(encoding="utf-8"))["path"]: json.loads(p.read_text()) for p in GOLD.glob("*.json")}
+    second = list((GOLD / "second").glob("*.json"))
+    assert len(second) >= 10
+    for path in second:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert gold[data["path"]]["split"] == "tune" and data["labeller"] in ("A", "B")
+        assert all(set(item) == {"kind", "lines", "key"} and len(item["key"]) <= 40 for item in data["items"])
 
 
 def test_gold_files_hold_paths_lines_and_short_keys_only():

@@ -14,6 +14,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from ..diagnostics import Report
 from ..structure import Chapter, Location, Note, SourceFile
+from ..structure.notes import walk_with_maps
 from .assets import AssetResolver
 from .context import Context, Explanation, normalise_key
 from .rules import NAMES, RULES
@@ -173,6 +174,7 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
         ctx.rule = claimed_by
         if node.type == "heading":
             ctx.answering = claimed_by in _QUESTION_RULES or claimed_by == "facet"
+            ctx.question = plain(inline_children(node)) if claimed_by in _QUESTION_RULES else ""
             ctx.points_only = claimed_by == "facet"
         ctx.rule = ""
         if end is None:
@@ -200,19 +202,39 @@ _FAMILY = {"concept": "know", "qa": "know", "cloze": "cloze", "formula": "math",
 _ALIAS = re.compile(r"[(（][^()（）]*[)）]")
 
 
+def _formula_of(note: Note) -> str | None:
+    """The formula a note asks for, normalised, when its back is that formula and little else."""
+    tokens = [token for token, _ in walk_with_maps(note.back.tokens)]
+    maths = [t.content for t in tokens if t.type.startswith("math")]
+    if len(maths) != 1:
+        return None
+    words = "".join(t.content for t in tokens if t.type == "text")
+    if len(re.sub(r"[\s,，.。;；:：]", "", words)) > 12:
+        return None
+    return re.sub(r"\s+|\\[,;:! ]|\\(?:left|right)\b", "", maths[0]) or None
+
+
 def _without_repeats(ctx: Context) -> list[Note]:
-    """A heuristic note that repeats one the author wrote (or an earlier heuristic one) is dropped."""
+    """A heuristic note that repeats one the author wrote (or an earlier heuristic one) is dropped, and so is
+    a formula shown again (a recap list `- 状态更新：$…$`, the same display block twice)."""
     seen: set[tuple[str, str]] = set()
+    formulas: set[str] = set()
     ordered = sorted(ctx.notes, key=lambda n: n.rule not in _EXPLICIT)  # explicit notes claim their term first
     keep: set[int] = set()
     for note in ordered:
         text = note.front.plain() if note.front is not None else note.key
         core = (_FAMILY[note.kind.value], normalise_key(_ALIAS.sub(" ", text)) or note.key)
-        if note.rule in _EXPLICIT or note.explicit_id or core not in seen:
+        formula = _formula_of(note) if note.kind.value in ("formula", "concept") and not note.explicit_id else None
+        written = note.rule in _EXPLICIT and note.rule != "display-formula"
+        if formula is not None and formula in formulas and not written:
+            ctx.explain(note.location.line, f"{note.kind} note '{core[1][:40]}' shows a formula again; dropped")
+        elif written or note.explicit_id or core not in seen or note.rule == "display-formula":
             keep.add(id(note))
             seen.add(core)
         else:
             ctx.explain(note.location.line, f"{note.kind} note '{core[1][:40]}' repeats another note; dropped")
+        if formula is not None:
+            formulas.add(formula)
     return [n for n in ctx.notes if id(n) in keep]
 
 

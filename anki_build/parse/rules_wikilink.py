@@ -1,4 +1,5 @@
-"""Obsidian `[[wikilinks]]` (→ their text) and `![[embeds]]` (→ an image found by file name)."""
+"""Obsidian `[[wikilinks]]` (→ a link without an address, showing their text) and `![[embeds]]`
+(→ an image found by file name)."""
 
 from __future__ import annotations
 
@@ -29,9 +30,11 @@ def wikilink(state: StateInline, silent: bool) -> bool:
             token.children = []
             token.content = ""
         else:
+            # A link to another note (no address: the sanitiser keeps no href anyway), so rules see a link.
+            state.push("link_open", "a", 1).meta = {"wikilink": True}
             token = state.push("text", "", 0)
             token.content = (alias or target.split("#")[0]).strip()
-            token.meta = {"wikilink": True}  # a link to another note: not a name this note defines
+            state.push("link_close", "a", -1).meta = {"wikilink": True}
     state.pos = end + 2
     return True
 

@@ -131,6 +131,16 @@ class FieldRenderer(RendererHTML):
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return _highlight(tokens[idx].content, "")
 
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        if (tokens[idx].meta or {}).get("wikilink"):
+            return ""  # `[[卷积层|卷积]]` shows its text: the other note is not on the card
+        return self.renderToken(tokens, idx, options, env)
+
+    def link_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        if (tokens[idx].meta or {}).get("wikilink"):
+            return ""
+        return self.renderToken(tokens, idx, options, env)
+
     def admonition_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         kind = re.sub(r"[^a-z0-9-]", "", str(tokens[idx].meta.get("tag", "note")).lower())[:30] or "note"
         return f'<div class="ab-admonition ab-admonition-{kind}">\n'

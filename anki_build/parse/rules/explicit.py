@@ -109,26 +109,29 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     formula's label instead). A generic label (`**答案**：`, `**优点**：`) is part of an answer, not a term; a
     label that asks (`**如何缓解过拟合**：`) is a question.
     """
-    from .terms import _next_definition, group_label, group_note
-    from .words import generic, metadata, points_label, question_like, technical
+    from .terms import _next_definition, defining_list, group_label, group_note
+    from .words import NUMBERING, asked_about, generic, kinds_label, metadata, points_label, question_like, technical
 
     node = nodes[i]
     found = bold_term(inline_children(node))
     if found is None:
         return None
     term, rest = found
+    if term and term[0].type == "text" and NUMBERING.match(term[0].content):  # `**3. 反向传播**：`
+        term = trim([with_content(term[0], NUMBERING.sub("", term[0].content)), *term[1:]])
     text = plain(term)
     where = ctx.location(node)
     if metadata(text) or (rest and not _says_something(rest)):
         ctx.explain(where.line, f"'{text}' is a fact about the note (metadata), not a term")
         return i + 1
     list_below = i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list")
-    if list_below and not rest and points_label(text):
-        ctx.points.add(id(nodes[i + 1]))
-    if generic(text, exact=True):
+    answer_group = ctx.answering and not kinds_label(text) and list_below and not defining_list(nodes[i + 1])
+    if list_below and not rest and (points_label(text) or answer_group):
+        ctx.points.add(id(nodes[i + 1]))  # inside an answer, `**梯度消失**：` over a list: its points
+    if generic(text, exact=True) or (not rest and generic(text)):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
         return None  # a heuristic may still ask about it (`facet`)
-    point = not technical(text) or not rest or _enumeration(rest)
+    point = (not technical(text) or not rest or _enumeration(rest)) and not asked_about(text, ctx.question)
     if (ctx.points_only or (ctx.answering and point)) and not question_like(text):
         ctx.explain(where.line, f"'{text}' is a point of the answer above, not a term of its own")
         return i + 1

@@ -37,8 +37,6 @@ def _links_only(item: SyntaxTreeNode) -> bool:
             inside, links = True, links + 1
         elif token.type == "link_close":
             inside = False
-        elif not inside and token.type == "text" and (token.meta or {}).get("wikilink"):
-            links += 1
         elif not inside and token.type == "text":
             outside += token.content
     if links == 0:

@@ -115,6 +115,22 @@ def _lead(item: SyntaxTreeNode) -> str:
     return plain(found[0]) if found else ""
 
 
+def defining_list(node: SyntaxTreeNode) -> bool:
+    """`- **精确率**：预测为正例中实际为正例的比例`, …: nearly every item says what its term is (a noun phrase),
+    not what it does (`- **梯度裁剪**：限制梯度大小`)."""
+    from ..tokens import bold_term
+    from .words import describes_use
+
+    rests = []
+    for item in (c for c in node.children if c.type == "list_item"):
+        paragraph = next((c for c in item.children if c.type == "paragraph"), None)
+        found = bold_term(trim(inline_children(paragraph))) if paragraph is not None else None
+        if found is None or not found[1]:
+            return False
+        rests.append(plain(found[1]))
+    return len(rests) >= 2 and sum(not describes_use(r) for r in rests) >= 0.8 * len(rests)
+
+
 def steps_list(node: SyntaxTreeNode) -> bool:
     """A list of steps (`1. **计算梯度**：…`, `2. **更新参数**：…`): its bold words are actions, not terms."""
     from .words import action
@@ -226,9 +242,15 @@ _PREDICATE = re.compile(r"非常|很|较为|更加|特别|十分|严重|容易|�
 
 
 def _term_ok(ctx: Context, term: list[Token]) -> bool:
-    """A term before a colon: short, naming, not a clause; inside an answer, the name of a technique."""
-    from .words import technical
+    """A term before a colon: short, naming, not a clause; inside an answer, the name of a technique (or
+    of what the question asks about).
 
+    A link (`[[Backpropagation]]: computes gradients`) points at another note; it defines nothing here."""
+    from .words import asked_about, technical
+
+    named = [t for t in term if t.type != "text" or t.content.strip()]
+    if named and named[0].type == "link_open" and named[-1].type == "link_close":
+        return False
     text = plain(term)
     if not term_like(text, max_cjk=_MAX_TERM_CJK) or not _names_something(text) or _PREDICATE.search(text):
         return False
@@ -237,7 +259,7 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
         return False
     if ctx.points_only:
         return False
-    return not ctx.answering or technical(text)
+    return not ctx.answering or technical(text) or asked_about(text, ctx.question)
 
 
 def _ends_in_colon(tokens: list[Token]) -> bool:
@@ -412,8 +434,8 @@ def _trailing_link(children: list[Token]) -> list[Token] | None:
     end = len(children)
     if children[-1].type == "text" and children[-1].content.strip() in ("]", ")") and end >= 2:
         end -= 1
-    if children[end - 1].type != "link_close":
-        return None
+    if children[end - 1].type != "link_close" or (children[end - 1].meta or {}).get("wikilink"):
+        return None  # `### Relation to [[Adam]]`: the wikilink is part of the heading
     start = max(i for i in range(end) if children[i].type == "link_open")
     head = children[:start]
     if head and head[-1].type == "text" and head[-1].content.rstrip().endswith("["):
@@ -551,6 +573,8 @@ def _bare_line(node: SyntaxTreeNode) -> list[Token] | None:
     text = plain(children)
     if not children or "\n" in text or len(text) > 60 or re.search(r"[。，,.;；:：!！?？$]\s*$|[。；;]", text):
         return None
+    if re.search(r"[=→⇒》«»<>|~]|->", text):
+        return None  # `数据 ==》 模型 ==》 预测` is a diagram in words, not a name
     allowed = ("text", "strong_open", "strong_close", "em_open", "em_close", "code_inline")
     if any(t.type not in allowed or (t.meta or {}).get("wikilink") for t in children):
         return None
@@ -578,12 +602,15 @@ def _labelled(node: SyntaxTreeNode) -> bool:
 def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`- 学习率(Learning rate)` or `AlexNet` on its own line, then paragraphs or a list: a list item or a
     line used as a heading, defined below it."""
-    from .words import action
+    from .words import action, technical
 
     node = nodes[i]
     children = _bare_item(node) if node.type != "paragraph" else _bare_line(node)
-    if children is None or ctx.points_only or (node.type == "paragraph" and ctx.answering):
+    if children is None or ctx.points_only:
         return None
+    emphasised = node.type == "paragraph" and any(t.type == "strong_open" for t in inline_children(node))
+    if node.type == "paragraph" and ctx.answering and not (emphasised and technical(plain(children))):
+        return None  # inside an answer, only `**1. Sigmoid 函数**` stands for a heading
     from .formulas import weak_label
 
     text = bare(plain(children))
@@ -603,7 +630,7 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         if _bare_line(block) is not None:
             break
         body.append(block)
-    listed = node.type == "paragraph" and bool(body) and body[0].type in ("bullet_list", "ordered_list")
+    listed = node.type == "paragraph" and bool(body) and body[0].type in ("bullet_list", "ordered_list", "fence")
     if not body or not (_prose(body[0]) or body[0].type == "math_block" or listed):
         return None
     if body[0].type == "paragraph" and _labelled(body[0]):

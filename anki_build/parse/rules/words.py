@@ -90,6 +90,7 @@ _PRONOUN_START = re.compile(
 )
 QUESTION_WORDS = re.compile(
     r"什么|为什么|为何|如何|怎么|怎样|哪些|哪个|哪种|哪里|是否|能否|可否|有何|有什么|何时|何为|多少|"
+    r"^(?:请)?(?:解释|简述|阐述|描述|谈谈|论述|比较|说说|讲讲|介绍一下|说明一下)(?=[^\s器性力]\S)|"
     r"\b(?:why|how|what|which|when|where|who|whether|explain|compare|describe|define)\b",
     re.IGNORECASE,
 )
@@ -106,7 +107,9 @@ def bare(text: str) -> str:
     return text
 
 
-_FACET_SUFFIX = re.compile(r"(?:层面|方面|阶段|角度|实例|案例|示例|举例|步骤|建议|依据|路径|要点)$")
+_FACET_SUFFIX = re.compile(
+    r"(?:层面|方面|阶段|角度|实例|案例|示例|举例|步骤|建议|依据|路径|要点|总结|复习|回顾|汇总|小结|归纳)$"
+)
 
 
 def generic(text: str, *, exact: bool = False) -> bool:
@@ -135,6 +138,30 @@ _ACTION = re.compile(
 )
 
 
+_DOES = re.compile(
+    r"^(?:在|通过|用|使用|采用|对|将|把|让|使|可|能|会|限制|设置|设定|调整|稳定|减少|减小|增加|增大|提高|提升|降低|防止|避免|"
+    r"缓解|解决|加速|允许|引入|保持|控制|选择|根据|结合|利用|提供|支持|实现|改善|增强|消除|部署|预先|提前|动态|自动|专门|直接|"
+    r"逐步|随机|定期|适合|适用|需要|不|没有|可以|能够|容易|"
+    r"use|uses|using|reduce|reduces|increase|increases|prevent|prevents|avoid|avoids|allow|allows|apply|applies|add|"
+    r"adds|limit|limits|set|adjust|help|helps|make|makes|improve|improves|speed|stabili[sz]es?|control|controls|select|"
+    r"combine|combines|works|can|may|requires?|needs?)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def asked_about(term: str, question: str) -> bool:
+    """The question the answer is for names this term (`**梯度消失问题**：` under `解释梯度消失和梯度爆炸问题`)."""
+    core = re.sub(r"(?:的)?(?:问题|定义|概念)$", "", _ALIAS.sub("", bare(term)).strip()).casefold()
+    if len(core) < 2 or generic(core) or _DOES.match(core):
+        return False  # `解决` under `如何解决…`: a verb of the question, not its subject
+    return core in question.casefold()
+
+
+def describes_use(text: str) -> bool:
+    """`限制梯度大小`, `在正区间梯度为1`, `Reduces overfitting`: says what a thing does, not what it is."""
+    return bool(_DOES.match(text.strip()))
+
+
 def action(text: str) -> bool:
     """A step to do (`计算梯度`, `Update the weights`), not a name: it starts with a verb."""
     return bool(_ACTION.match(bare(text)))
@@ -142,6 +169,11 @@ def action(text: str) -> bool:
 
 def metadata(text: str) -> bool:
     return _ALIAS.sub("", bare(text)).strip().casefold() in METADATA
+
+
+def kinds_label(text: str) -> bool:
+    """`**变种**：`, `**自适应方法**：`, `**学习率调度**：`: the list below names kinds of something."""
+    return bool(_KINDS.search(_ALIAS.sub("", bare(text)).strip()))
 
 
 def points_label(text: str) -> bool:
