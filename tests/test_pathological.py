@@ -65,6 +65,15 @@ PATTERNS: dict[str, str] = {
     "named_terms": "我们称这种方法为“方法”。",
     "term_table": "| 术语 | 定义 |\n| --- | --- |\n" + "| 过拟合 | 训练误差小而测试误差大的现象 |\n" * 1,
     "formula_chain": "$$a = b$$\n\n所以\n\n",
+    "callouts": "> [!note] 标题\n> 内容\n\n",
+    "nested_callouts": "> [!tip] a\n",
+    "admonitions": '!!! question "为什么？"\n\n    因为。\n\n',
+    "item_headings": "- 学习率\n\n学习率记作 $\\eta$，表示每一步的幅度。\n\n",
+    "bare_lines": "AlexNet\n\n",
+    "naming_sentences": "称这个权重为**卡尔曼增益**，",
+    "naming_verbs_unclosed": "称为“",
+    "steps_lists": "1. **计算梯度**：求偏导数。\n",
+    "recap_formulas": "- 状态更新： $x = y$\n",
 }
 
 

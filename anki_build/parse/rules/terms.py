@@ -54,6 +54,7 @@ _NAMED = re.compile(
     re.IGNORECASE,
 )
 _MAX_TERM_CJK = 16
+_MAX_NAMED = 4  # terms named in one paragraph, each of which gets the paragraph as its back
 _MAX_ANSWER_BLOCKS = 6
 
 
@@ -675,13 +676,17 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         return None  # the author made this paragraph the card they wanted (a cloze of the very name, say)
     node = nodes[i]
     text = _marked(inline_children(node))
-    made = 0
+    terms = []
     for match in _NAMED.finditer(text):
         term = (match[1] or match["aliased"]).strip()
         if term_like(term, max_cjk=12) and not generic(term):
-            ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
-            made += 1
-    return i + 1 if made else None
+            terms.append(term)
+        if len(terms) > _MAX_NAMED:
+            ctx.explain(ctx.location(node).line, "a paragraph that names this many terms is a list of names")
+            return None
+    for term in terms:
+        ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
+    return i + 1 if terms else None
 
 
 _ALIASED = re.compile(
