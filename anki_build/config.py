@@ -191,3 +191,40 @@ def shown_path(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
+
+
+def add_namespace(root: Path, namespace: str) -> str | None:
+    """Write `namespace = "…"` into anki-build.toml (created if missing), above any table, once; the rest of
+    the file stays byte for byte. Returns why it could not, or None."""
+    from .files import read_regular, write_atomic
+
+    path = root / CONFIG_NAME
+    line = (
+        "# Written once by anki-build: the GUIDs of this course's notes hang off it, so another course with\n"
+        "# the same deck name never overwrites them. Keep it; do not copy it to another course.\n"
+        f'namespace = "{namespace}"\n'
+    )
+    try:
+        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8") if path.exists() else ""
+        before = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return f"cannot add this course's namespace to {CONFIG_NAME}: {exc}"
+    if "namespace" in before:
+        return None
+    lines = text.splitlines(keepends=True)
+    at = next((i for i, raw in enumerate(lines) if re.match(r"^\s*\[", raw)), len(lines))
+    head = "".join(lines[:at])
+    if head and not head.endswith("\n"):
+        head += "\n"
+    updated = head + ("\n" if head.strip() else "") + line + ("\n" if at < len(lines) else "") + "".join(lines[at:])
+    try:
+        after = tomllib.loads(updated)
+    except tomllib.TOMLDecodeError as exc:
+        return f"cannot add this course's namespace to {CONFIG_NAME}: {exc}"
+    if {k: v for k, v in after.items() if k != "namespace"} != before or after.get("namespace") != namespace:
+        return f"cannot add this course's namespace to {CONFIG_NAME} without changing what it says"
+    try:
+        write_atomic(path, updated)
+    except OSError as exc:
+        return f"cannot write {CONFIG_NAME} ({exc.strerror or exc}); this course's GUIDs use the deck name"
+    return None

@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import count
 from pathlib import Path
 
 import genanki
@@ -34,7 +35,27 @@ class _Note(genanki.Note):
         self.mod = mod
 
     def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[no-untyped-def]
-        return super().write_to_db(cursor, self.mod, deck_id, id_gen)
+        return super().write_to_db(cursor, self.mod, deck_id, id_gen.for_note(self.mod, self.guid))
+
+
+class _Ids:
+    """Note and card ids from each note's own time and GUID, unique within the package.
+
+    Anki keeps an imported note's (and card's) id when it is free, and shows it as the note's creation
+    date; a counter would give a deleted note's ids, and with them its review log, to the next new note.
+    """
+
+    def __init__(self) -> None:
+        self.taken: set[int] = set()
+
+    def for_note(self, mod: int, guid: str) -> Iterator[int]:
+        digest = int.from_bytes(hashlib.sha256(guid.encode()).digest()[:4], "big")
+        candidate = max(mod, 1) * 1000 + digest % 1000
+        while True:
+            while candidate in self.taken:
+                candidate += 1
+            self.taken.add(candidate)
+            yield candidate
 
 
 class _Model(genanki.Model):
@@ -75,18 +96,22 @@ class PackageResult:
     media: int
 
 
-def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) -> PackageResult:
+LOCK_TABLE = "anki_build_lock"  # a table Anki's importers never read: the lock travels with the deck
+
+
+def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int], lock_text: str = "") -> PackageResult:
     """Write `out` via a temporary file in the same folder and an atomic rename.
 
-    Notes carry the GUID and `mod` the identify stage gave them.
+    Notes carry the GUID and `mod` the identify stage gave them. `lock_text` (the lock this build writes)
+    is stored in a table of its own, so a lost `anki-build.lock` can be recovered whole from the deck.
     """
     with warnings.catch_warnings():
         # genanki guesses at "invalid HTML" in fields (e.g. an escaped `&lt;eos&gt;`); ours are sanitised
         warnings.simplefilter("ignore", UserWarning)
-        return _write_package(deck, out, notetype_mods)
+        return _write_package(deck, out, notetype_mods, lock_text)
 
 
-def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int]) -> PackageResult:
+def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int], lock_text: str) -> PackageResult:
     models = {name: _model(spec, notetype_mods[name]) for name, spec in note_types().items()}
     decks: dict[str, genanki.Deck] = {}
     for position, note in enumerate(deck.notes):
@@ -102,27 +127,46 @@ def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int])
                 due=position,  # new cards come in course order, whatever the subdecks' names
             )
         )
-    collection = _collection(list(decks.values()), list(models.values()))
+    first = min((note.mod for note in deck.notes), default=0)
+    collection = _collection(list(decks.values()), list(models.values()), first, lock_text)
     names = sorted(deck.media.files)
     with atomic_writer(out) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("collection.anki2", collection)
-        archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False))
+        _add(archive, "collection.anki2", collection)
+        _add(archive, "media", json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False))
         for i, name in enumerate(names):
-            archive.writestr(str(i), deck.media.files[name])
+            _add(archive, str(i), deck.media.files[name])
     return PackageResult(path=out, size=out.stat().st_size, media=len(names))
 
 
-def _collection(decks: list[genanki.Deck], models: list[genanki.Model]) -> bytes:
+def _zip_time() -> tuple[int, int, int, int, int, int]:
+    """Entry dates come from `SOURCE_DATE_EPOCH` when set, else a fixed date: the same notes give the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = time.gmtime(max(int(epoch), 315532800))  # zip dates start in 1980
+        return moment[:6]
+    return (1980, 1, 1, 0, 0, 0)
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes | str) -> None:
+    info = zipfile.ZipInfo(name, date_time=_zip_time())
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+def _collection(decks: list[genanki.Deck], models: list[genanki.Model], first: int, lock_text: str) -> bytes:
     """The package's SQLite collection, built in memory (no scratch files to leave behind).
 
     genanki's own `Deck.write_to_db` rewrites the whole decks and models JSON once per deck, which is
-    quadratic in the number of chapters; here each is written once.
+    quadratic in the number of chapters; here each is written once. Note and card ids come from each
+    note's time and GUID (see `_Ids`), never the build time, so the same notes always give the same bytes;
+    Anki matches notes by GUID and gives imported notes new ids where these are taken.
     """
     from genanki.apkg_col import APKG_COL
     from genanki.apkg_schema import APKG_SCHEMA
 
-    timestamp = time.time()
-    ids = count(int(timestamp * 1000))
+    timestamp = float(first)
+    ids = _Ids()
     with contextlib.closing(sqlite3.connect(":memory:")) as conn:
         cursor = conn.cursor()
         cursor.executescript(APKG_SCHEMA)
@@ -138,5 +182,8 @@ def _collection(decks: list[genanki.Deck], models: list[genanki.Model]) -> bytes
         for target in decks:
             for note in target.notes:
                 note.write_to_db(cursor, timestamp, target.deck_id, ids)
+        if lock_text:
+            cursor.execute(f"CREATE TABLE {LOCK_TABLE} (lock TEXT NOT NULL)")
+            cursor.execute(f"INSERT INTO {LOCK_TABLE} VALUES (?)", (lock_text,))
         conn.commit()
         return conn.serialize()

@@ -69,20 +69,26 @@ def parse_project(
     found = find_files(root, config.exclude, skip or set(), report, display_root)
     resolved_root = root.resolve()
     parsed: list[tuple[SourceFile, list[Token], FrontMatter]] = []
+    paused: set[str] = set()
     for path in found.notes:
         rel = path.relative_to(resolved_root).as_posix()
         file = SourceFile(path=path, rel=rel, display=_display(display_root, rel))
         text = read_source(path, file.display, report)
-        if text is None or (containing is not None and containing not in text.lower()):
+        if text is None:
+            paused.add(rel)  # unreadable this time: its notes are kept as they were, not removed
+            continue
+        if containing is not None and containing not in text.lower():
             continue
         file.text = text
         try:
             tokens = parser().parse(text)
         except Exception as exc:
             report.error(file.display, 1, 1, "parse-failed", f"markdown parser failed on this file: {exc!r}")
+            paused.add(rel)
             continue
         meta = _front_matter(file, tokens, report)
         if not meta.cards:
+            paused.add(file.rel)
             continue
         file.tags = meta.tags
         parsed.append((file, tokens, meta))
@@ -112,6 +118,7 @@ def parse_project(
             )
         except Exception as exc:  # a bug in one rule costs this file's notes, never the build
             report.error(file.display, 1, 1, "internal-error", internal_error(exc))
+            paused.add(file.rel)
             continue
         if isinstance(deck, str) and deck.strip():
             for note in notes:
@@ -120,6 +127,8 @@ def parse_project(
     # Course order (config, table of contents, natural sort) is the order new cards are shown in.
     project.notes.sort(key=lambda note: note.chapter.order)
     _disambiguate_keys(project, report)
+    project.paused_files = frozenset(paused)
+    project.source_files = frozenset(path.relative_to(resolved_root).as_posix() for path in found.notes)
     used = {id(n.chapter) for n in project.notes}
     project.chapters = [
         c for c in sorted({id(c): c for c in chapters.values()}.values(), key=lambda c: c.order) if id(c) in used
@@ -196,4 +205,5 @@ def _disambiguate_keys(project: Project, report: Report) -> None:
             f"a {note.kind} note with the same text already exists at {first[note.key]}; "
             "both are kept, this one as a separate note",
         )
+        note.root = note.root or note.key
         note.key = f"{note.key} #{seen[note.key]}"

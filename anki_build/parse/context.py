@@ -103,6 +103,7 @@ class Context:
         extra: Fragment | None = None,
         *,
         sentence_label: bool = False,
+        root_text: str | None = None,
     ) -> Note | None:
         if kind.value not in self.kinds:
             self.explain(where.line, f"would make a {kind} note, but kinds.{kind} is off")
@@ -127,6 +128,7 @@ class Context:
             sentence_label=sentence_label,
             rule=self.rule,
             language=self.language,
+            root=key if explicit or root_text is None else f"{kind}:{normalise_key(root_text)}",
         )
         self.notes.append(note)
         self.explain(where.line, f"{kind} note '{key.split(':', 1)[1][:60]}'")

@@ -13,7 +13,8 @@ from ..derive.results import BlockResult
 from ..derive.syntax import split_rows
 from ..diagnostics import Report, internal_error
 from ..structure import Fragment, Note, NoteKind, Project
-from .html import Media, render_tokens
+from ..structure.notes import plain_text, walk_with_maps
+from .html import CLOZE_NUMBER, Media, render_tokens
 from .sanitise import CONTROL, MathSlots, finish
 from .templates import field_templates
 from .tex import math_html
@@ -32,6 +33,8 @@ class RenderedNote:
     source: str
     guid: str = ""  # set by the identify stage
     mod: int = 0  # time the content last changed, set by the identify stage
+    root: str = ""  # the key before positional numbering (identify keeps such notes apart by content)
+    cloze_auto_from: int = 0  # the first `{{cN::` ordinal made from `==…==` (0: none); identify renumbers those
 
 
 @dataclass
@@ -103,6 +106,10 @@ def render_note(
     subdeck = note.deck or note.chapter.label
     deck = "::".join([deck_component(config.deck)] + [deck_component(p) for p in subdeck.split("::")])
     tags = [chapter_tag(note.chapter.label), *derivation_tag, *config.tags, *note.tags]
+    auto_from = 0
+    if cloze and any(t.type == "mark_open" for t, _ in walk_with_maps(note.back.tokens)):
+        written = [int(n) for n in CLOZE_NUMBER.findall(plain_text(note.back.tokens))]
+        auto_from = max(written, default=0) + 1
     return RenderedNote(
         key=note.key,
         kind=note.kind,
@@ -111,6 +118,8 @@ def render_note(
         deck=deck,
         tags=list(dict.fromkeys(tags)),
         source=rel_source,
+        root=note.root,
+        cloze_auto_from=auto_from,
     )
 
 

@@ -24,7 +24,7 @@ from ..structure.notes import plain_text
 from .sanitise import MathSlots, clean
 from .tex import math_html
 
-_CLOZE_NUMBER = re.compile(r"\{\{c(\d+)::")
+CLOZE_NUMBER = re.compile(r"\{\{c(\d+)::")
 
 
 @dataclass
@@ -160,7 +160,7 @@ def render_tokens(tokens: list[Token], *, inline: bool, media: Media, slots: Mat
     options = parser().options
     env: dict[str, Any] = {"cloze": cloze, "media": media, "slots": slots, "html_assets": {}}
     if cloze:  # `==x==` numbers continue after any `{{cN::` the author wrote by hand
-        env["cloze_n"] = max((int(n) for n in _CLOZE_NUMBER.findall(plain_text(tokens))), default=0)
+        env["cloze_n"] = max((int(n) for n in CLOZE_NUMBER.findall(plain_text(tokens))), default=0)
     out = _RENDERER.renderInline(tokens, options, env) if inline else _RENDERER.render(tokens, options, env)
     assets: dict[str, Asset | None] = env["html_assets"]
 

@@ -121,6 +121,7 @@ class Note:
     check_line: int = 0  # the line its TeX starts on
     rule: str = ""  # the name of the rule that made it (see anki_build.parse.rules)
     language: str = "zh"  # the language of its prompts: the file's, or the project's
+    root: str = ""  # the key before positional numbering (several formulas under one label, `#2` duplicates)
 
 
 @dataclass
@@ -131,3 +132,5 @@ class Project:
     chapters: list[Chapter] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     explanations: dict[str, list[object]] = field(default_factory=dict)  # file display path → what made each note
+    paused_files: frozenset[str] = frozenset()  # files switched off with `cards: false` (their notes are paused)
+    source_files: frozenset[str] = frozenset()  # every notes file found, paused or not

@@ -287,6 +287,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             ctx.location(node),
             extra,
             sentence_label=sentence,
+            root_text=key,
         )
     return end
 
