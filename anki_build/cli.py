@@ -82,13 +82,18 @@ def _print_plan(plan: Plan) -> None:
     for item in plan.renamed:
         click.echo(f"  renamed    {_short(item.old_front, 40)} → {_short(item.front, 40)}  ({item.source})")
     for item in plan.moved:
-        click.echo(f"  moved      {_short(item.front, 40)}: {item.old_deck} → {item.deck}")
+        where = f"{item.old_deck} → {item.deck}" if item.old_deck != item.deck else f"retagged in {item.deck}"
+        click.echo(f"  moved      {_short(item.front, 40)}: {where}")
+    for item in plan.readded:
+        click.echo(f"  re-added   {_short(item.front)}  ({item.source}; keeps its history)")
+    for item in plan.paused:
+        click.echo(f"  paused     {_short(item.front)}  ({item.deck}; its file has cards: false)")
     for item in plan.removed:
         click.echo(f"  removed    {_short(item.front)}  ({item.deck})")
     if plan.moved:
         click.echo(
-            "Anki's importer never moves existing cards to another deck: move the cards above in the browser, "
-            "or use `anki-build install`."
+            "Anki's importer never moves or retags existing notes whose fields did not change: move the cards "
+            "above in the browser, or use `anki-build install`."
         )
     if plan.removed:
         click.echo("Anki's importer never deletes notes. To delete the removed ones, search for this in the browser:")
@@ -124,6 +129,12 @@ def main() -> None:
 notes_dir_argument = click.argument("notes_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the summary and diagnostics as JSON.")
+reset_lock_option = click.option(
+    "--reset-lock",
+    is_flag=True,
+    help="Ignore an unreadable anki-build.lock and write a new one (GUIDs then come from the keys, "
+    "the previous deck or the collection).",
+)
 
 
 def _output_option(default_help: str):  # type: ignore[no-untyped-def]
@@ -146,6 +157,7 @@ def _check_output(output: Path | None) -> None:
     help="Show which rule made each note of FILE (near LINE, or in a line range), and why a block made none; "
     "write nothing.",
 )
+@reset_lock_option
 @strict_option
 @json_option
 def build(
@@ -153,6 +165,7 @@ def build(
     output: Path | None,
     plan_only: bool,
     explain_target: str | None,
+    reset_lock: bool,
     strict: bool,
     as_json: bool,
 ) -> None:
@@ -169,7 +182,7 @@ def build(
     if explain_target is not None:
         _explain(root, display, explain_target, as_json)
     _check_output(output)
-    summary = run_build(root, display, output, strict=strict, plan_only=plan_only)
+    summary = run_build(root, display, output, strict=strict, plan_only=plan_only, reset_lock=reset_lock)
     if not as_json:
         _print_diagnostics(summary)
         if plan_only and summary.plan is not None:
@@ -318,19 +331,42 @@ def _render_check(notes_dir: Path | None, as_json: bool) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The Anki collection file (collection.anki2 in your Anki profile folder). Anki must be closed.",
 )
-@click.option("--prune", is_flag=True, help="Delete notes of this deck that are no longer in the notes.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete notes that left the markdown (only notes this course's lock created; lists them and asks first).",
+)
+@click.option("--prune-paused", is_flag=True, help="With --prune, also delete notes of files set to `cards: false`.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before --prune deletes notes.")
+@click.option(
+    "--prefer",
+    type=click.Choice(["notes", "anki"]),
+    help="For a note edited both in Anki and in the notes: keep this side (default: keep Anki's and report it).",
+)
+@reset_lock_option
 @_output_option("Also keep the built .apkg here  [default: decks/<deck>.apkg beside NOTES_DIR]")
 @strict_option
 @json_option
 def install(
-    notes_dir: Path | None, collection: Path, prune: bool, output: Path | None, strict: bool, as_json: bool
+    notes_dir: Path | None,
+    collection: Path,
+    prune: bool,
+    prune_paused: bool,
+    yes: bool,
+    prefer: str | None,
+    reset_lock: bool,
+    output: Path | None,
+    strict: bool,
+    as_json: bool,
 ) -> None:
     """Build NOTES_DIR and import it straight into a closed Anki collection.
 
-    Uses Anki's own backend with the desktop importer's defaults (update notes if newer),
-    then moves cards of notes that changed chapter into their new chapter deck; with
-    --prune it also deletes this deck's notes that were removed from the markdown.
-    Needs the Anki backend: pip install 'anki-build[anki]'.
+    Uses Anki's own backend with the desktop importer's defaults (update notes if newer).
+    Unlike the .apkg importer it keeps every edit made in Anki to a note whose markdown did
+    not change, reports notes edited on both sides (--prefer decides), moves and retags
+    cards of notes that changed chapter, and with --prune deletes notes removed from the
+    markdown (never a note you made or copied in Anki). Nothing is written if the collection
+    is open in Anki. Needs the Anki backend: pip install 'anki-build[anki]'.
     """
     try:
         import anki.collection  # noqa: F401
@@ -340,13 +376,40 @@ def install(
 
     root, display = _notes_dir(notes_dir)
     _check_output(output)
-    summary, result = run_install(root, display, collection, output=output, prune=prune, strict=strict)
+    if prune_paused and not prune:
+        raise click.BadParameter("--prune-paused only goes with --prune", param_hint="--prune-paused")
+
+    def ask(listed: list[str]) -> bool:
+        if not sys.stdin.isatty():
+            click.echo(f"--prune would delete {len(listed)} note(s); run again with --yes to delete them:", err=True)
+            for line in listed:
+                click.echo(f"  {line}", err=True)
+            return False
+        click.echo(f"--prune will delete {len(listed)} note(s) (with their review history):")
+        for line in listed:
+            click.echo(f"  {line}")
+        return click.confirm("Delete them?", default=False)
+
+    summary, result = run_install(
+        root,
+        display,
+        collection,
+        output=output,
+        prune=prune,
+        prune_paused=prune_paused,
+        confirm=None if yes else ask,
+        prefer=prefer,
+        strict=strict,
+        reset_lock=reset_lock,
+    )
     if not as_json:
         _print_diagnostics(summary)
         if result is not None:
             click.echo(
                 f"{summary.deck}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
-                f"{result.moved_cards} card(s) moved to their chapter deck, {result.pruned} note(s) deleted"
+                f"{result.kept_anki_edits} edit(s) made in Anki kept, {len(result.conflicts)} conflict(s), "
+                f"{result.moved_cards} card(s) moved to their chapter deck, {result.retagged} retagged, "
+                f"{result.pruned} note(s) deleted" + (" (--prune declined)" if result.prune_declined else "")
             )
     _finish(summary, as_json, {"install": result.to_json() if result else None})
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import re
+import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -14,8 +16,8 @@ from pathlib import Path
 from ..config import load_config, shown_path
 from ..derive import check_project
 from ..diagnostics import Diagnostic, Report, Severity
-from ..identity import LOCK_NAME, Lock, Plan, identify, load_lock, write_lock
-from ..notetypes import note_types
+from ..identity import CLOCK_TOLERANCE, LOCK_NAME, Lock, Plan, identify, load_lock, write_lock
+from ..notetypes import NoteType, note_types
 from ..package import PackageResult, write_package
 from ..parse import parse_project
 from ..render import RenderedDeck, render_project
@@ -108,36 +110,112 @@ def build(
     now: int | None = None,
     check: bool = True,
     write_lock: bool = True,
+    reset_lock: bool = False,
 ) -> BuildSummary:
     """parse → render → identify → package. With `plan_only`, stop before anything is written."""
     with _no_cyclic_gc():
-        return _build(root, display_root, output, strict, plan_only, now, check, write_lock)
+        prepared = prepare(root, display_root, output, strict=strict, now=now, check=check, reset_lock=reset_lock)
+        if prepared.deck is None or plan_only or not prepared.writable:
+            return prepared.done()
+        return finish(prepared, write_lock=write_lock)
 
 
-def _build(
+@dataclass
+class Prepared:
+    """A build up to the point where files are written: what `install` inspects before it writes anything."""
+
+    summary: BuildSummary
+    report: Report
+    out: Path
+    lock_path: Path
+    lock_shown: str
+    deck: RenderedDeck | None = None
+    lock: Lock | None = None  # the lock to write
+    previous: Lock | None = None  # the lock (or recovered lock) this build started from
+    writable: bool = True  # False when the lock cannot be used: nothing may be written
+    namespace_line: str = ""  # `namespace = "…"` to add to anki-build.toml with the first write
+
+    def done(self) -> BuildSummary:
+        self.summary.diagnostics = self.report.sorted()
+        return self.summary
+
+
+def build_time(now: int | None) -> int:
+    """`now`, else `SOURCE_DATE_EPOCH` (reproducible builds), else the clock."""
+    if now is not None:
+        return now
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(epoch) if epoch.isdigit() else int(time.time())
+
+
+def prepare(
     root: Path,
     display_root: str,
-    output: Path | None,
-    strict: bool,
-    plan_only: bool,
-    now: int | None,
-    check: bool,
-    write_lock: bool,
-) -> BuildSummary:
+    output: Path | None = None,
+    *,
+    strict: bool = False,
+    now: int | None = None,
+    check: bool = True,
+    reset_lock: bool = False,
+    recovered: Lock | None = None,
+    recovered_from: str = "",
+) -> Prepared:
+    """parse → render → identify, in memory. `recovered` (from the collection) stands in for a missing lock."""
     report = Report()
     config = load_config(root, display_root, report)
     summary = BuildSummary(deck=config.deck, notes_root=display_root, strict=strict)
-    if report.errors:
-        summary.diagnostics = report.sorted()
-        return summary
     out = output or default_output(root, config.deck)
+    lock_path = root / LOCK_NAME
+    lock_shown = f"{display_root.rstrip('/')}/{LOCK_NAME}"
+    prepared = Prepared(summary, report, out, lock_path, lock_shown)
+    if report.errors:
+        return prepared
+    lock, usable = load_lock(lock_path, lock_shown, report, reset=reset_lock)
+    if not usable:
+        prepared.writable = False
+        return prepared
+    types = note_types()
+    if lock is None:
+        recovered, recovered_from = _recover(out, types, recovered, recovered_from)
+    namespace = config.namespace or (lock.namespace if lock else "")
+    if lock is None and recovered is not None:
+        report.warning(
+            lock_shown,
+            1,
+            1,
+            "lock-recovered",
+            f"no lock file: the GUIDs and times of {len(recovered.notes)} note(s) were recovered from {recovered_from}",
+        )
+    elif lock is None and not namespace:
+        namespace = "course-" + secrets.token_hex(8)  # a new course: its GUIDs are its own
+        prepared.namespace_line = namespace
     project = parse_project(root, display_root, config, report, skip={out.resolve().parent} if output is None else None)
     checks = check_project(project, report) if check else {}
     deck = render_project(project, report, checks)
-    lock_path = root / LOCK_NAME
-    lock_shown = f"{display_root.rstrip('/')}/{LOCK_NAME}"
-    plan, new_lock = identify(deck, load_lock(lock_path, lock_shown, report), now or int(time.time()), note_types())
+    stamp = build_time(now)
+    plan, new_lock = identify(
+        deck,
+        lock or recovered,
+        stamp,
+        types,
+        paused_files=project.paused_files,
+        source_files=project.source_files,
+        namespace=namespace or config.guid_namespace,
+    )
+    plan.recovered_from = recovered_from if lock is None else ""
+    prepared.deck, prepared.lock, prepared.previous = deck, new_lock, lock or recovered
     summary.plan = plan
+    if plan.clock_behind > CLOCK_TOLERANCE:
+        hours = plan.clock_behind / 3600
+        report.warning(
+            lock_shown,
+            1,
+            1,
+            "clock-skew",
+            f"the lock holds times up to {hours:.1f} h ahead of this machine's clock: this clock is behind, or an "
+            "earlier build's was ahead; changed notes are stamped after the lock's times, so imports still update "
+            "them",
+        )
     for name in plan.schema_changed:
         report.warning(
             lock_shown,
@@ -154,37 +232,80 @@ def _build(
         summary.by_chapter.setdefault(chapter, Counter())[note.kind.value] += 1
     if not deck.notes:
         report.error(display_root, 1, 1, "no-notes", "no notes found: see the README for the note syntax")
-    elif not plan_only:
-        _write(deck, out, new_lock, lock_path if write_lock else None, lock_shown, report, summary)
-    summary.diagnostics = report.sorted()
-    return summary
+    return prepared
 
 
-def _write(
-    deck: RenderedDeck,
-    out: Path,
-    lock: Lock,
-    lock_path: Path | None,
-    lock_shown: str,
-    report: Report,
-    summary: BuildSummary,
-) -> None:
+_OUR_KEY = re.compile(r"^(?:concept|formula|qa|cloze|derivation|id):.")
+
+
+def _recover(
+    out: Path, types: dict[str, NoteType], collection: Lock | None, collection_name: str
+) -> tuple[Lock | None, str]:
+    """A missing lock, rebuilt: the previous `.apkg` says what was delivered; the collection adds what it lacks.
+
+    Notes known only from the collection are marked `kept` (which side changed since the last build is
+    unknown), so `install` reports a difference as a conflict instead of overwriting either side.
+    """
+    from ..identity.recover import lock_from_package
+
+    package = lock_from_package(out, types) if out.is_file() else None
+    sources = [shown_path(out)] if package is not None else []
+    if collection is not None:
+        merged = package or Lock()
+        guids = {e.guid for e in merged.notes.values()}
+        added = 0
+        for key, entry in collection.notes.items():
+            if key not in merged.notes and entry.guid not in guids and _OUR_KEY.match(key):
+                entry.kept = entry.hash
+                merged.notes[key] = entry
+                merged.adopted.add(key)
+                added += 1
+        if added:
+            sources.append(collection_name)
+        package = merged if merged.notes else None
+    return package, " and ".join(sources)
+
+
+def finish(prepared: Prepared, *, write_lock: bool = True) -> BuildSummary:
+    """Write the deck, then (with `write_lock`) the lock and a new course's namespace."""
+    if prepared.deck is not None and prepared.deck.notes and prepared.lock is not None and prepared.writable:
+        _write(prepared, write_lock)
+    return prepared.done()
+
+
+def _write(prepared: Prepared, write_lock: bool) -> None:
     """The deck first, then the lock: the lock must never describe a deck that was not written."""
+    assert prepared.deck is not None and prepared.lock is not None
+    report, summary, lock = prepared.report, prepared.summary, prepared.lock
     mods = {name: int(entry["changed"]) for name, entry in lock.notetypes.items()}
     try:
-        result: PackageResult = write_package(deck, out, mods)
+        result: PackageResult = write_package(prepared.deck, prepared.out, mods, lock.dumps())
     except OSError as exc:
         message = f"cannot write the deck: {exc.strerror or exc}; any previous file there is unchanged"
-        report.error(shown_path(out), 1, 1, "write-failed", message)
+        report.error(shown_path(prepared.out), 1, 1, "write-failed", message)
         return
     summary.output, summary.size, summary.media = result.path, result.size, result.media
-    if lock_path is None:
-        return
+    if write_lock:
+        save_lock(prepared)
+
+
+def save_lock(prepared: Prepared) -> None:
+    """The lock, and (once, for a new course) its namespace in anki-build.toml."""
+    assert prepared.lock is not None
+    if prepared.namespace_line:
+        from ..config import add_namespace
+
+        problem = add_namespace(prepared.lock_path.parent, prepared.namespace_line)
+        if problem:
+            prepared.report.warning(
+                f"{prepared.summary.notes_root.rstrip('/')}/anki-build.toml", 1, 1, "namespace-not-written", problem
+            )
+        prepared.namespace_line = ""
     try:
-        write_lock(lock_path, lock)
+        write_lock(prepared.lock_path, prepared.lock)
     except OSError as exc:
-        report.warning(
-            lock_shown,
+        prepared.report.warning(
+            prepared.lock_shown,
             1,
             1,
             "lock-not-written",
