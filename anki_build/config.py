@@ -5,6 +5,7 @@ Stages receive the validated object and never look at the file themselves.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -202,7 +203,7 @@ def add_namespace(root: Path, namespace: str) -> str | None:
     line = (
         "# Written once by anki-build: the GUIDs of this course's notes hang off it, so another course with\n"
         "# the same deck name never overwrites them. Keep it; do not copy it to another course.\n"
-        f'namespace = "{namespace}"\n'
+        f"namespace = {json.dumps(namespace, ensure_ascii=False)}\n"
     )
     try:
         text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8") if path.exists() else ""

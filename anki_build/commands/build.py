@@ -177,7 +177,12 @@ def prepare(
     types = note_types()
     if lock is None:
         recovered, recovered_from = _recover(out, types, recovered, recovered_from)
-    namespace = config.namespace or (lock.namespace if lock else "")
+    namespace = config.namespace or (lock.namespace if lock else "") or (recovered.namespace if recovered else "")
+    if not config.namespace and (lock is not None or recovered is not None):
+        # an existing course: its namespace (before version 2, the deck name) goes into anki-build.toml once,
+        # so that neither a lost lock nor a renamed deck can ever change a GUID
+        namespace = namespace or config.guid_namespace
+        prepared.namespace_line = namespace
     if lock is None and recovered is not None:
         report.warning(
             lock_shown,
@@ -200,6 +205,7 @@ def prepare(
         types,
         paused_files=project.paused_files,
         source_files=project.source_files,
+        file_times=project.file_times,
         namespace=namespace or config.guid_namespace,
     )
     plan.recovered_from = recovered_from if lock is None else ""

@@ -136,6 +136,7 @@ def identify(
     *,
     paused_files: frozenset[str] = frozenset(),
     source_files: frozenset[str] | None = None,
+    file_times: dict[str, int] | None = None,
     namespace: str | None = None,
 ) -> tuple[Plan, Lock]:
     """Set `key`, `guid` and `mod` on every note of `deck` (and renumber `==…==` clozes); return the plan and
@@ -182,7 +183,10 @@ def identify(
         item = PlanItem(key=note.key, kind=note.kind.value, front=front, source=note.source, deck=note.deck)
         if entry is None:
             candidates = (guid_for(space, note.key if n == 0 else f"{note.key}\x00{n}") for n in count())
-            note.guid, note.mod = unused_guid(candidates, taken_guids), now
+            # no earlier build knew it: its content is no newer than its file. If Anki has it all the same
+            # (the lock and the deck were lost), an edit made there since the file was saved is kept
+            saved = (file_times or {}).get(_file_of(note), now)
+            note.guid, note.mod = unused_guid(candidates, taken_guids), max(1, min(now, saved))
             taken_guids.add(note.guid)
             plan.new.append(item)
         else:

@@ -5,6 +5,7 @@ No HTML is produced here; notes carry markdown-it tokens for the render stage.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
@@ -129,6 +130,9 @@ def parse_project(
     _disambiguate_keys(project, report)
     project.paused_files = frozenset(paused)
     project.source_files = frozenset(path.relative_to(resolved_root).as_posix() for path in found.notes)
+    for path in found.notes:
+        with contextlib.suppress(OSError):
+            project.file_times[path.relative_to(resolved_root).as_posix()] = int(path.stat().st_mtime)
     used = {id(n.chapter) for n in project.notes}
     project.chapters = [
         c for c in sorted({id(c): c for c in chapters.values()}.values(), key=lambda c: c.order) if id(c) in used

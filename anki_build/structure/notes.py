@@ -134,3 +134,4 @@ class Project:
     explanations: dict[str, list[object]] = field(default_factory=dict)  # file display path → what made each note
     paused_files: frozenset[str] = frozenset()  # files switched off with `cards: false` (their notes are paused)
     source_files: frozenset[str] = frozenset()  # every notes file found, paused or not
+    file_times: dict[str, int] = field(default_factory=dict)  # file → when it was last saved (its mtime)
