@@ -247,6 +247,9 @@ def test_install_refuses_an_open_collection_without_damaging_it(tmp_path: Path) 
         assert "collection-locked" in result.stderr and "close Anki" in result.stderr
         assert "Traceback" not in result.stderr
         assert holder.note_count() == 0
+        # refused: nothing written, so the next plan still says what the import will do
+        assert not (root / "anki-build.lock").exists() and not (tmp_path / "x.apkg").exists()
+        assert "namespace" not in (root / "anki-build.toml").read_text(encoding="utf-8")
     finally:
         holder.close()
     col = Collection(str(path))
