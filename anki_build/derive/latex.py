@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy as sp
+from sympy.core.facts import InconsistentAssumptions
 from sympy.core.function import AppliedUndef
 from sympy.parsing.latex import parse_latex
 from sympy.parsing.latex.errors import LaTeXParsingError
@@ -57,6 +58,7 @@ GREEK = [
 ]
 _BASE = r"(?:[A-Za-z]|" + "|".join(GREEK) + r")"
 _NAME = re.compile(rf"^{_BASE}(?:hat|bar|tilde|dot|star|cal)?(?:_\{{[A-Za-z0-9 +\-]+\}})?$")
+_BARE_CALL = re.compile(rf"^(?:{_BASE}|[A-Za-z]cal)$")  # `p`, `\Phi`, `\mathcal{{N}}`: no subscript, no hat
 DEFAULT_FUNCTIONS = {"f", "g", "h", "sigma", "phi", "psi", "ell", "L", "J"}
 _REFUSE = [
     (re.compile(r"\^\s*\{?\s*(?:\\top|T|\\intercal)\b"), "transposes (matrix algebra) are not checked"),
@@ -111,13 +113,59 @@ def normalise(tex: str) -> str:
         return "\\" + name
 
     text = _OPERATOR.sub(operator, text)
+    text = re.sub(r"\\(hat|bar|tilde|dot)\s+([A-Za-z])(?![A-Za-z])", r"\\\1{\2}", text)  # \hat p is \hat{p}
     text = _DECORATION.sub(
         lambda m: "\\" + m[2] + {"overline": "bar", "widetilde": "tilde", "mathcal": "cal"}.get(m[1], m[1]), text
     )
     text = _STAR.sub(lambda m: "\\" + m[1].lstrip("\\") + "star", text)
-    text = re.sub(r"\^\s*\{\s*\((\w+)\)\s*\}", r"_{\1}", text)
+    if _BARE_ARGUMENT.search(text):
+        raise Unsupported(
+            "'\\sin x y' is read as sin(xy) by some and (sin x)·y by others: write \\sin(x y) or y\\sin x"
+        )
+    if _DOUBLE_POWER.search(text):
+        raise Unsupported("'a^b^c' is a TeX error (double superscript): write a^{b^c} or (a^b)^c")
+    text = re.sub(r"(?<![A-Za-z\\])e\s*\^\s*\{\s*\(([^(){}]*)\)\s*\}", r"e^{\1}", text)  # e^{(x)} is e^x
+    if re.search(r"\^\s*\{\s*\(", text):  # x^{(2)}: the second of a sequence, neither x² nor x_2
+        raise Unsupported("superscript indices such as x^{(t)} are not checked: write x_t")
     text = re.sub(r"\\ln(?![A-Za-z])", r"\\log", text)
-    return text.strip().rstrip(".,;")
+    text = re.sub(r"\\var(epsilon|theta|phi|rho|sigma|pi)(?![A-Za-z])", r"\\\1", text)  # one letter, two glyphs
+    text = _DECIMAL.sub(_decimal, text)  # 0.1 is 1/10, exactly
+    return _powered_calls(text).strip().rstrip(".,;")
+
+
+_BARE_ARGUMENT = re.compile(
+    r"\\(?:sin|cos|tan|log|ln|exp)\s+(?:[A-Za-z0-9]|\\[A-Za-z]+)(?:_\{?\w+\}?)?\s*(?:[A-Za-z]|\\(?!cdot|times)[A-Za-z]+)"
+)
+_DOUBLE_POWER = re.compile(r"\^\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*\^")
+_DECIMAL = re.compile(r"(?<![\w.{])\d+\.\d+(?![\w.])")
+
+
+def _decimal(match: re.Match[str]) -> str:
+    value = Fraction(match[0])
+    return "{\\frac{" + str(value.numerator) + "}{" + str(value.denominator) + "}}"
+
+
+_POWERED_CALL = re.compile(r"(\\(?:sigma|phi|psi)|(?<![A-Za-z\\])[fghLJ])\s*\^\s*(\{\s*\d+\s*\}|\d)\s*\(")
+
+
+def _powered_calls(text: str) -> str:
+    """`\\sigma^2(x)` is σ(x)², as every reader takes it, not σ² times x."""
+    while True:
+        match = _POWERED_CALL.search(text)
+        if not match:
+            return text
+        depth, end = 0, None
+        for i in range(match.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                end = i
+                break
+        if end is None:
+            raise Unsupported("unbalanced parentheses")
+        power = match[2].strip("{} ")
+        text = (
+            text[: match.start()] + f"{{({match[1]}{text[match.end() - 1 : end + 1]})^{{{power}}}}}" + text[end + 1 :]
+        )
 
 
 @dataclass
@@ -129,11 +177,16 @@ class Reader:
     domains: dict[str, Domain] = field(default_factory=dict)
     lets: dict[str, sp.Lambda] = field(default_factory=dict)
     symbols: dict[str, sp.Symbol] = field(default_factory=dict)
+    scalars: set[str] = field(default_factory=set)  # capitals declared scalars (`A, B scalar`, `where K = …`)
 
     def symbol(self, name: str) -> sp.Symbol:
         if name not in self.symbols:
             domain = self.domains.get(name, Domain())
-            self.symbols[name] = sp.Symbol(name, **domain.assumptions)
+            try:
+                self.symbols[name] = sp.Symbol(name, **domain.assumptions)
+            except InconsistentAssumptions:
+                words = ", ".join(k for k, v in domain.assumptions.items() if v and k != "real")
+                raise Unsupported(f"the check comment says contradictory things about {name} ({words})") from None
         return self.symbols[name]
 
     def raw(self, tex: str) -> sp.Expr:
@@ -179,7 +232,12 @@ class Reader:
             else:
                 raise Unsupported(f"'{name}' is not a symbol the checker knows (declare it in the check comment)")
         expr = expr.xreplace(mapping)
+        self._no_matrix_products(expr)
         expr = _expand_indexed_sums(expr)
+        expr = expr.replace(  # an odd root of a real number is real: \sqrt[3]{-8} = -2, not a complex root
+            lambda e: isinstance(e, sp.Pow) and e.exp.is_Rational and e.exp.p == 1 and e.exp.q % 2 == 1 and e.exp.q > 1,
+            lambda e: sp.real_root(e.base, e.exp.q),
+        )
         replacements = {atom: self._call(atom) for atom in expr.atoms(AppliedUndef)}
         expr = expr.xreplace(replacements) if replacements else expr
         expr = expr.replace(
@@ -188,6 +246,25 @@ class Reader:
         for name, definition in self.lets.items():
             expr = expr.replace(sp.Function(name), definition)
         return expr
+
+    def _no_matrix_products(self, expr: sp.Basic) -> None:
+        """`AB` of two capitals may be a matrix product, which does not commute: read as scalars it "proves"
+        `(AB)^{-1} = A^{-1}B^{-1}`. Capitals multiplied together must be declared scalars."""
+        for node in sp.preorder_traversal(expr):
+            if not isinstance(node, sp.Mul):
+                continue
+            capitals = {
+                str(b)
+                for factor in node.args
+                for b in [factor.base if isinstance(factor, sp.Pow) else factor]
+                if isinstance(b, sp.Symbol) and re.match(r"^[A-Z](?:_|$)", str(b)) and str(b) not in self.scalars
+            }
+            if len(capitals) >= 2:
+                names = ", ".join(sorted(capitals))
+                raise Unsupported(
+                    f"{names} multiplied together may be matrices, whose products do not commute: if they are "
+                    f"numbers, say so ('{names} scalar'); matrix algebra is not checked"
+                )
 
     def _call(self, call: AppliedUndef) -> sp.Basic:
         name = call.func.__name__
@@ -204,8 +281,18 @@ class Reader:
             return sp.Abs(args[0])
         if name in self.functions or name in DEFAULT_FUNCTIONS or name in self.lets:
             return sp.Function(name)(*args)
+        if name == "Gamma" and len(args) == 1 and "Gamma" not in self.declared:
+            return sp.gamma(args[0])
+        if _BARE_CALL.match(name) and len(args) == 1:
+            # `p(x)` is a probability as often as `p(1-p)` is a product: reading either as the other would
+            # "prove" false rows, so the checker asks (a subscripted or decorated name times a bracket,
+            # `\hat{m}_t (1-\beta_1)`, stays a product)
+            raise Unsupported(
+                f"'{name}(…)' may be a function or a product: declare it (functions {name}) or write "
+                f"{name} \\cdot (…) for a product"
+            )
         if _NAME.match(name) and len(args) == 1:
-            return self.symbol(name) * args[0]  # `p(1-p)` is a product unless p is declared a function
+            return self.symbol(name) * args[0]
         raise Unsupported(f"'{name}(…)' is not a known function (declare it: functions {name})")
 
 
@@ -227,7 +314,8 @@ def _derivative_variables(text: str) -> tuple[str, dict[str, str]]:
             raise Unsupported("too many derivative variables in one side")
         original = str(parse_latex(variable, strict=True))
         text = text.replace(match[0], rf"\frac{{d}}{{d{spare}}}", 1)
-        text = re.sub(re.escape(variable) + r"(?![A-Za-z])", spare, text)
+        tail = r"(?![A-Za-z])" if "_" in variable else r"(?![A-Za-z_])"  # `\lambda` is not `\lambda_0`
+        text = re.sub(re.escape(variable) + tail, spare, text)
         renames[spare] = original
     return text, renames
 
@@ -245,7 +333,7 @@ def _expand_indexed_sums(expr: sp.Basic) -> sp.Basic:
             for value in range(int(low), int(high) + 1):
                 swap = {index: sp.Integer(value)}
                 for sym in body.atoms(sp.Symbol):
-                    renamed = re.sub(rf"_\{{{re.escape(name)}\}}$", f"_{{{value}}}", str(sym))
+                    renamed = _subscript_at(str(sym), name, value)
                     if renamed != str(sym):
                         swap[sym] = sp.Symbol(renamed, **sym.assumptions0)
                 terms.append(body.xreplace(swap))
@@ -253,6 +341,30 @@ def _expand_indexed_sums(expr: sp.Basic) -> sp.Basic:
         return body
 
     return expr.replace(lambda e: isinstance(e, sp.Sum), expand)
+
+
+def _subscript_at(symbol: str, index: str, value: int) -> str:
+    """`x_{k-1}` at k = 2 is `x_{1}`; `w_{i,k}` at k = 2 is `w_{i,2}`. Only `index`, `index ± n` and
+    `n ± index` are evaluated (a tiny grammar, never eval); any other use of the index is refused."""
+    match = re.fullmatch(r"(.+?)_\{(.+)\}", symbol)
+    if not match:
+        return symbol
+    parts = []
+    for part in match[2].split(","):
+        bare = part.replace(" ", "")
+        if not re.search(rf"(?<![A-Za-z]){re.escape(index)}(?![A-Za-z])", bare):
+            parts.append(part)
+            continue
+        form = re.fullmatch(rf"(?:(\d+)([+-]))?{re.escape(index)}(?:([+-])(\d+))?", bare)
+        if not form:
+            raise Unsupported(f"the subscript '{part}' uses the sum's index in a way the checker does not read")
+        number = value
+        if form[1]:
+            number = int(form[1]) + value if form[2] == "+" else int(form[1]) - value
+        if form[3]:
+            number = number + int(form[4]) if form[3] == "+" else number - int(form[4])
+        parts.append(str(number))
+    return f"{match[1]}_{{{','.join(parts)}}}"
 
 
 def _short(text: str) -> str:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from fractions import Fraction
 
 import sympy as sp
+from sympy.core.facts import InconsistentAssumptions
 
 from .latex import Domain, Reader, Unsupported
 from .results import PLAUSIBLE, PROVED, REFUTED, SKIPPED, TIMEOUT, UNSUPPORTED, BlockResult, RowResult
@@ -31,6 +32,7 @@ _WORDS = {
     "nonnegative": {"nonnegative": True},
     "integer": {"integer": True},
     "natural": {"integer": True, "positive": True},
+    "scalar": {"real": True},  # a capital that is a number, not a matrix
 }
 
 
@@ -88,6 +90,8 @@ def configure(directive: Directive) -> tuple[Reader, dict[str, sp.Expr], list[st
         if words and words[-1] in _WORDS:
             for name in _names(reader, clause[: clause.rfind(words[-1])]):
                 reader.declared.add(name)
+                if words[-1] == "scalar":
+                    reader.scalars.add(name)
                 reader.domains.setdefault(name, Domain()).assumptions.update(_WORDS[words[-1]])
             continue
         match = _RELATION.match(clause)
@@ -128,11 +132,21 @@ def configure(directive: Directive) -> tuple[Reader, dict[str, sp.Expr], list[st
                 reader.domains.setdefault(name, Domain()).assumptions.update({kind: True})
             continue
         slack.append((left, op, right))
+    for name, domain in reader.domains.items():  # contradictory clauses (`x positive; x negative`): an error
+        try:
+            sp.Symbol(name, **domain.assumptions)
+        except InconsistentAssumptions:
+            words = ", ".join(k for k, v in domain.assumptions.items() if v and k != "real")
+            raise Unsupported(f"the check comment says contradictory things about {name} ({words})") from None
     substitutions: dict[str, sp.Expr] = {}
     for definition in directive.lets:
         _let(reader, definition)
     for left, op, right in slack:
         _case(reader, left, op, right, substitutions)
+    for text in directive.wheres:  # `where K = …`: a scalar by definition
+        target = text.partition("=")[0].strip().lstrip("\\")
+        if re.fullmatch(r"[A-Za-z]+(?:_\{?\w+\}?)?", target):
+            reader.scalars.add(re.sub(r"_(\w)$", r"_{\1}", target))
     return reader, substitutions, list(directive.wheres)
 
 
@@ -147,12 +161,17 @@ def _safe_names(reader: Reader, text: str) -> list[str]:
         return []
 
 
+_BUILT_IN = {"exp", "log", "ln", "sin", "cos", "tan", "sqrt", "max", "min", "sign", "frac", "sum", "Gamma", "e", "pi"}
+
+
 def _let(reader: Reader, definition: str) -> None:
     left, _, right = definition.partition("=")
     head = re.match(r"^\s*\\?([A-Za-z]+)\s*\(([^()]*)\)\s*$", left)
     if not head or not right.strip():
         raise Unsupported(f"cannot read the definition 'let {definition}' (write let f(x) = …)")
     name = head[1]
+    if name in _BUILT_IN:
+        raise Unsupported(f"'let {name}(…)' would redefine the built-in \\{name}: use another name")
     reader.functions.add(name)
     params = [reader.symbol(p) for p in _names(reader, head[2])]
     reader.lets[name] = sp.Lambda(tuple(params), reader.read(right))
@@ -192,18 +211,47 @@ def _zero_symbolic(d: sp.Expr) -> bool:
     return False
 
 
+def _magnitude(rng: random.Random) -> Fraction:
+    """A positive number from every scale a wrong step hides in: the unit box most often, then awkward
+    rationals, large and tiny values (so `|x-5| = 5-x` or `\\lfloor 100x \\rfloor/100 = x` cannot pass)."""
+    kind = rng.random()
+    if kind < 0.45:
+        return Fraction(rng.randint(10, 300), 100)
+    if kind < 0.6:
+        return Fraction(rng.randint(1, 7918), 7919)
+    if kind < 0.78:
+        return Fraction(rng.randint(4, 1000)) + Fraction(1, rng.randint(2, 97))
+    if kind < 0.9:
+        return Fraction(rng.randint(1, 9), 10 ** rng.randint(3, 9))
+    return Fraction(10 ** rng.randint(4, 7) + rng.randint(1, 99), rng.randint(1, 7))
+
+
 def _sample(symbol: sp.Symbol, domain: Domain | None, rng: random.Random) -> sp.Rational:
     if domain and domain.interval:
         low, high = domain.interval
         value = low + (high - low) * Fraction(rng.randint(1, 99), 100)
-    elif symbol.is_positive or symbol.is_nonnegative:
-        value = Fraction(rng.randint(10, 300), 100)
-    elif symbol.is_negative or symbol.is_nonpositive:
-        value = -Fraction(rng.randint(10, 300), 100)
+    elif symbol.is_positive:
+        value = _magnitude(rng)
+    elif symbol.is_negative:
+        value = -_magnitude(rng)
+    elif symbol.is_nonnegative:
+        value = Fraction(0) if rng.random() < 0.05 else _magnitude(rng)
+    elif symbol.is_nonpositive:
+        value = Fraction(0) if rng.random() < 0.05 else -_magnitude(rng)
     else:
-        value = Fraction(rng.randint(-300, 300), 100)
+        value = Fraction(0) if rng.random() < 0.05 else _magnitude(rng) * rng.choice((1, -1))
     if symbol.is_integer:
-        value = Fraction(max(1, round(abs(value))))
+        size = rng.choice((1, 1, 2, 3, 5, 12, 97, 10**6 + 3))  # small ones most, and a few large
+        if symbol.is_positive:
+            value = Fraction(size)
+        elif symbol.is_negative:
+            value = Fraction(-size)
+        elif symbol.is_nonnegative:
+            value = Fraction(rng.choice((0, size)))
+        elif symbol.is_nonpositive:
+            value = Fraction(rng.choice((0, -size)))
+        else:
+            value = Fraction(rng.choice((size, -size, 0)))
     return sp.Rational(value.numerator, value.denominator)
 
 
@@ -229,11 +277,18 @@ def _numeric(d: sp.Expr, reader: Reader, seed: int) -> tuple[str, dict[str, str]
             continue
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_number:
             continue
-        scale = 1 + max((abs(sp.N(v, 30)) for v in point.values()), default=0)
-        if abs(value) > sp.Float("1e-45", 60) * scale:
+        # relative to the largest term (terms that cancel may be huge), at 60 digits and then at 120: a
+        # difference of 10^-50 relative is a difference, not rounding
+        terms = exact.args if isinstance(exact, sp.Add) else (exact,)
+        try:
+            scale = 1 + max(abs(sp.N(t, 30)) for t in terms)
             again = exact.evalf(120)
-            if abs(again) > sp.Float("1e-90", 120) * scale:
-                return REFUTED, {str(k): str(v) for k, v in point.items()}
+        except (ZeroDivisionError, TypeError, ValueError):
+            continue
+        if not again.is_number or again.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            continue
+        if abs(value) > sp.Float("1e-45", 60) * scale or abs(again) > sp.Float("1e-100", 120) * scale:
+            return REFUTED, {str(k): str(v) for k, v in point.items()}
         good += 1
         if good >= SAMPLES:
             break
@@ -278,6 +333,34 @@ def _base_symbol(expr: sp.Expr, equation: sp.Expr) -> sp.Symbol | None:
     return expr if expr in equation.free_symbols else None
 
 
+_TAG = re.compile(r"\\(?:tag\*?|label)\{[^{}]*\}|\\nonumber|\\notag")
+_RELATION_ROW = re.compile(
+    r"&?\s*(?:\\le(?:q|qslant)?|\\ge(?:q|qslant)?|\\approx|\\ne(?:q)?|<|>|\\lt|\\gt)(?![A-Za-z])"
+)
+
+
+def _identically_zero(expr: sp.Expr, limit: float) -> bool:
+    try:
+        with budget(limit):
+            return _zero_symbolic(expr.doit())
+    except StepTimeout:
+        return False
+
+
+def _how_many(equation: sp.Expr, unknown: sp.Symbol, value: sp.Expr, limit: float) -> str:
+    """ "the unique solution" only when sympy's solver says so; otherwise say what was shown."""
+    try:
+        with budget(limit):
+            roots = sp.solve(equation, unknown, dict=False)
+    except (StepTimeout, NotImplementedError, ValueError, TypeError):
+        return "a solution (whether it is the only one was not decided)"
+    if isinstance(roots, list) and len(roots) == 1:
+        return "the unique solution"
+    if isinstance(roots, list) and len(roots) > 1:
+        return f"one of {len(roots)} solutions (the others are not ruled out as the optimum)"
+    return "a solution (whether it is the only one was not decided)"
+
+
 def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
     result = BlockResult(path=block.path, line=block.line, rows=[])
     try:
@@ -296,11 +379,24 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
     previous_rhs: sp.Expr | None = None
     first_derivative = False
     refuted_line: int | None = None
+    after_skip: int | None = None
     for index, row in enumerate(block.rows):
         started = time.perf_counter()
         out = RowResult(line=row.line, text=row.text, verdict=SKIPPED, detail=row.reason)
         result.rows.append(out)
         if row.kind == "skip":
+            text = _TAG.sub("", row.text).strip().removesuffix("\\\\").strip()
+            relation = _RELATION_ROW.search(text) if not row.reason.startswith("marked") else None
+            if relation:  # an inequality or approximation: not checked, so neither is a chain through it
+                out.verdict, out.detail = UNSUPPORTED, "inequalities and approximations are not checked"
+            after_skip = row.line
+            previous_rhs = None
+            try:
+                tail = relation and text[relation.end() :].strip()
+                if tail:  # the next row is compared with this row's right side, never with an earlier one
+                    previous_rhs = _prepare(reader.read(tail), substitutions, wheres)
+            except (Unsupported, StepTimeout):
+                previous_rhs = None
             continue
         try:
             rhs = _prepare(reader.read(row.rhs), substitutions, wheres)
@@ -311,11 +407,15 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
                 continue
             if row.kind == "start":
                 raw_lhs = reader.read(row.lhs)
-                first_derivative = isinstance(raw_lhs, sp.Derivative)
+                # `\frac{d}{dw}L`, `-\frac{d}{dp}(…)`, `\frac12\frac{d}{dw}…`, a sum of derivatives: a gradient,
+                # which `\Rightarrow` sets to zero (a first-order condition)
+                first_derivative = raw_lhs.has(sp.Derivative)
                 chain_lhs = _prepare(raw_lhs, substitutions, wheres)
                 left = chain_lhs
             elif row.kind == "continue":
                 if previous_rhs is None:
+                    if after_skip is not None:
+                        raise Unsupported(f"continues from the row on line {after_skip}, which is not checked")
                     raise Unsupported("'&= …' continues a chain, but no chain started above")
                 left = previous_rhs
             else:  # implies: `\Rightarrow v = e` must satisfy the equation above
@@ -326,14 +426,21 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
                 unknown = _base_symbol(target, equation)
                 if unknown is None:
                     raise Unsupported(f"'{row.lhs}' does not name an unknown of the equation above")
+                if not first_derivative and _identically_zero(equation, step_limit):
+                    raise Unsupported(
+                        "the rows above are an identity, true for every value: there is no equation to solve "
+                        "(set a derivative to 0, or write the equation '… = 0')"
+                    )
                 residual = equation.subs(unknown, rhs)
                 out.verdict, out.detail, out.counterexample = check_equal(
                     residual, sp.Integer(0), reader, index, step_limit
                 )
                 if out.verdict == PROVED:
-                    out.detail = f"{target} = {rhs} satisfies the equation above"
+                    out.detail = f"{target} = {rhs} is {_how_many(equation, unknown, rhs, step_limit)}"
                     if first_derivative:
-                        out.detail += " (the first-order condition)"
+                        out.detail += " of the first-order condition"
+                # what follows the conclusion continues from it, not from the equation
+                chain_lhs, previous_rhs, first_derivative = target, rhs, False
                 if out.verdict == REFUTED and refuted_line is None:
                     refuted_line = row.line
                 elif refuted_line is not None:
