@@ -305,7 +305,7 @@ def test_any_cache_entry_is_used_only_when_valid(entry: object, name: str) -> No
         if name == "check-projects.json":
             _remembered(loaded.get(BLOCK.cache_key("v")))
             return
-        usable = _usable(loaded.get(BLOCK.cache_key("v")))
+        usable = _usable(loaded.get(BLOCK.cache_key("v")), BLOCK)
         if usable is not None:
             result = BlockResult.from_json(_rebase(usable, BLOCK))
             _render_derivation_card(result)

@@ -24,7 +24,7 @@ def derivation_blocks(project: Project) -> list[tuple[Note, Block]]:
         if note.kind is not NoteKind.DERIVATION:
             continue
         directive = parse_directive(note.check)
-        tex = next((t.content for t in note.back.tokens if t.type == "math_block"), "")
+        tex = note.check_tex or next((t.content for t in note.back.tokens if t.type == "math_block"), "")
         if directive is None or directive.nocheck or not tex.strip():
             continue
         path, line = note.location.path, note.location.line

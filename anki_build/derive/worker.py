@@ -85,8 +85,8 @@ class Checker:
     def check(self, blocks: list[Block]) -> list[dict[str, Any]]:
         results = []
         for block in blocks:
-            key = block.cache_key(self.version)
-            cached = _usable(self.cache.get(key))
+            key = block.cache_key(f"{self.version}/{self.step_limit:g}s/{self.block_limit:g}s")
+            cached = _usable(self.cache.get(key), block)
             if cached is not None:
                 self.hits += 1
                 results.append(_rebase(cached, block))
@@ -104,7 +104,10 @@ class Checker:
                 data = _failed(
                     block, f"timeout: the block took more than {self.block_limit:g} s; the check was stopped"
                 )
-            if not data.get("error", "").startswith(("timeout", "the checker")):
+            budget_ran_out = any(
+                r.get("verdict") == "timeout" or "timed out" in str(r.get("detail", "")) for r in data.get("rows", [])
+            )
+            if not data.get("error", "").startswith(("timeout", "the checker")) and not budget_ran_out:
                 self.cache[key] = _relative(data, block)
                 self._dirty = True
             results.append(data)
@@ -138,14 +141,22 @@ def load_json_cache(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _usable(entry: object) -> dict[str, Any] | None:
-    """A cache entry exactly as `_relative` wrote it, or None: entries are checked, never trusted."""
+def _usable(entry: object, block: Block | None = None) -> dict[str, Any] | None:
+    """A cache entry exactly as `_relative` wrote it (for `block`: one result per row of it), or None:
+    entries are checked, never trusted."""
     from .results import BlockResult
 
     try:
-        BlockResult.from_json(entry)
+        result = BlockResult.from_json(entry)
     except (ValueError, TypeError):
         return None
+    if block is not None:
+        count = len(block.rows)
+        if len(result.rows) != count:
+            return None
+        for row in result.rows:
+            if not 0 <= row.line < count or not (row.depends_on_refuted is None or 0 <= row.depends_on_refuted < count):
+                return None
     return entry  # type: ignore[return-value]
 
 
@@ -155,7 +166,7 @@ def checker_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256()
-    for name in ("syntax.py", "latex.py", "steps.py", "results.py"):
+    for name in ("syntax.py", "latex.py", "steps.py", "results.py", "worker.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     try:
         sympy = version("sympy")
@@ -182,22 +193,26 @@ def _failed(block: Block, message: str) -> dict[str, Any]:
 
 
 def _relative(data: dict[str, Any], block: Block) -> dict[str, Any]:
+    """Rows by position, not line: the same derivation elsewhere (moved, re-wrapped, `$$` or a bare
+    environment) gets each verdict on its own row's line."""
+    lines = [row["line"] for row in data["rows"]]
     rows = []
-    for row in data["rows"]:
+    for index, row in enumerate(data["rows"]):
         row = dict(row)
-        row["line"] -= block.line
+        row["line"] = index
         if row.get("depends_on_refuted") is not None:
-            row["depends_on_refuted"] -= block.line
+            row["depends_on_refuted"] = lines.index(row["depends_on_refuted"])
         rows.append(row)
     return {**data, "rows": rows, "path": "", "line": 0}
 
 
 def _rebase(data: dict[str, Any], block: Block) -> dict[str, Any]:
+    """`data` passed `_usable(data, block)`."""
     rows = []
-    for row in data["rows"]:
+    for row, mine in zip(data["rows"], block.rows, strict=True):
         row = dict(row)
-        row["line"] += block.line
+        row["line"], row["text"] = mine.line, mine.text
         if row.get("depends_on_refuted") is not None:
-            row["depends_on_refuted"] += block.line
+            row["depends_on_refuted"] = block.rows[row["depends_on_refuted"]].line
         rows.append(row)
     return {**data, "rows": rows, "path": block.path, "line": block.line}

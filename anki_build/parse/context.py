@@ -55,6 +55,9 @@ class Context:
     pending_id: str | None = None  # from `{#id}` or `<!-- id: … -->`, for the next note
     pending_check: str = ""  # a `<!-- check: … -->` comment waiting for its display block
     block_check: str = ""  # that comment, for the block being looked at
+    pending_check_line: int = 0
+    block_check_line: int = 0
+    checks_used: set[int] = field(default_factory=set)  # lines of check comments that made a derivation
     previous: SyntaxTreeNode | None = None  # the paragraph right before the block being looked at, if any
     skipping: bool = False
     answering: bool = False  # inside an answer or a list of points: bold labels there are points, not terms

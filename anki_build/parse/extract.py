@@ -98,6 +98,7 @@ def _html_marker(ctx: Context, node: SyntaxTreeNode) -> None:
         ctx.pending_id = explicit[1]
     if _CHECK.match(text):
         ctx.pending_check = text.strip()
+        ctx.pending_check_line = node.map[0] + 1 if node.map else 0
     if _NO_CARDS.search(text):
         ctx.skipping = True
     if _CARDS.search(text):
@@ -147,6 +148,7 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
             i += 1
             continue
         ctx.block_check, ctx.pending_check = ctx.pending_check, ""
+        ctx.block_check_line, ctx.pending_check_line = ctx.pending_check_line, 0
         if ctx.skipping:
             i += 1
             continue
@@ -238,6 +240,21 @@ def _without_repeats(ctx: Context) -> list[Note]:
     return [n for n in ctx.notes if id(n) in keep]
 
 
+def _unused_checks(ctx: Context, tokens: list[Token]) -> None:
+    """A check comment that made no derivation checks nothing: say so, never drop it silently."""
+    for token in tokens:
+        if token.type != "html_block" or not _CHECK.match(token.content) or not token.map:
+            continue
+        line = token.map[0] + 1
+        if line not in ctx.checks_used and not ctx.skipping:
+            ctx.warn(
+                Location(ctx.file.display, line, 1),
+                "check-unattached",
+                "this check comment checks nothing: put it on the line right before the display block "
+                "($$ … $$) it is for, outside a question's answer",
+            )
+
+
 def extract(
     file: SourceFile,
     chapter: Chapter,
@@ -265,6 +282,7 @@ def extract(
             if found:
                 token.meta["id"] = found
     walk(ctx, SyntaxTreeNode(tokens).children)
+    _unused_checks(ctx, tokens)
     ctx.notes = _without_repeats(ctx)
     if explanations is not None:
         explanations.extend(ctx.explanations)

@@ -119,6 +119,7 @@ class Note:
     sentence_label: bool = False  # formula labelled by a whole sentence rather than a term
     check: str = ""  # a derivation's `<!-- check: … -->` comment
     check_line: int = 0  # the line its TeX starts on
+    check_tex: str = ""  # the TeX the check comment is for (a `$$`, `\[`, or bare `\begin{aligned}` block)
     rule: str = ""  # the name of the rule that made it (see anki_build.parse.rules)
     language: str = "zh"  # the language of its prompts: the file's, or the project's
     root: str = ""  # the key before positional numbering (several formulas under one label, `#2` duplicates)

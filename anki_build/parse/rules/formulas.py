@@ -272,7 +272,9 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             )
             if note is not None:
                 note.check = check
-                note.check_line = where.line  # the TeX starts right after `$$`
+                note.check_line = _tex_start(ctx, node, token.content, where.line)
+                note.check_tex = token.content
+                ctx.checks_used.add(ctx.block_check_line)
             check = ""
             continue
         front = _named(label_tokens, token.content) if fallback else label_tokens
@@ -300,3 +302,16 @@ def checked_derivation(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int
 def _extra(nodes: list[SyntaxTreeNode]) -> Fragment | None:
     tokens = [tok for node in nodes for tok in node.to_tokens()]
     return Fragment(tokens, inline=False) if tokens else None
+
+
+def _tex_start(ctx: Context, node: SyntaxTreeNode, tex: str, fallback: int) -> int:
+    """The line the TeX text starts on, as `split_rows` counts (its leading newlines included), so each row's
+    diagnostic lands on the row's own line whether the block is `$$ … $$`, `\\[ … \\]` or a bare environment."""
+    first = next((line.strip() for line in tex.split("\n") if line.strip()), "")
+    lead = len(tex) - len(tex.lstrip("\n"))
+    start = node.map[0] if node.map else max(fallback - 1, 0)
+    end = node.map[1] if node.map else len(ctx.lines)
+    for number in range(start, min(end, len(ctx.lines))):
+        if first and first[:40] in ctx.lines[number]:
+            return number + 1 - lead
+    return fallback
