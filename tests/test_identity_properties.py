@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -437,8 +436,6 @@ def _run(tmp: Path, path: str, seed: int) -> None:
                 world.handmade += [mine.id, copy.id]
             _settle_clock(world, world.clock)
             _write(model, world)
-            if TRACE and (world.root / "anki-build.lock").exists():
-                shutil.copy(world.root / "anki-build.lock", world.work / f"lock-before-{step}")
             build_at = world.clock + 30
             options.setdefault("now", build_at)
             summary, log, result = _rebuild(world, options)

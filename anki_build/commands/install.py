@@ -234,12 +234,12 @@ def _settle_edits(col: object, prepared: Prepared, prefer: str | None, result: I
         if kept == "notes":
             note.mod = max(note.mod, anki_mod + 1)
             ours.changed, ours.kept = note.mod, ""
-            _as_changed(plan, note.key)
+            _reclassify(plan, note.key, "unchanged", "changed")
         else:
             note.mod = min(note.mod, anki_mod)
             ours.changed = min(entry.changed, anki_mod)
             ours.kept = "" if prefer else anki_hash  # unsettled: reported again until --prefer settles it
-            _as_unchanged(plan, note.key)
+            _reclassify(plan, note.key, "changed", "unchanged")
         _report_conflict(prepared, conflict, settled=prefer is not None)
 
 
@@ -256,24 +256,14 @@ def _report_conflict(prepared: Prepared, conflict: Conflict, *, settled: bool) -
     prepared.report.warning(shown_file, int(line) if line.isdigit() else 1, 1, "edit-conflict", message)
 
 
-def _as_unchanged(plan: object, key: str) -> None:
-    """The import will skip this note: the plan says so too."""
+def _reclassify(plan: object, key: str, source: str, target: str) -> None:
+    """The import will skip (or write) this note after all: the plan says so too."""
     if plan is None:
         return
-    items: list[PlanItem] = plan.changed  # type: ignore[attr-defined]
+    items: list[PlanItem] = getattr(plan, source)
     for item in [i for i in items if i.key == key]:
         items.remove(item)
-        plan.unchanged.append(item)  # type: ignore[attr-defined]
-
-
-def _as_changed(plan: object, key: str) -> None:
-    """The import will write this note (a conflict settled for the notes): the plan says so too."""
-    if plan is None:
-        return
-    items: list[PlanItem] = plan.unchanged  # type: ignore[attr-defined]
-    for item in [i for i in items if i.key == key]:
-        items.remove(item)
-        plan.changed.append(item)  # type: ignore[attr-defined]
+        getattr(plan, target).append(item)
 
 
 def _place(col: object, prepared: Prepared, result: InstallResult) -> None:

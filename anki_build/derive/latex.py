@@ -93,6 +93,13 @@ class Domain:
     assumptions: dict[str, bool] = field(default_factory=lambda: {"real": True})
     interval: tuple[Fraction, Fraction] | None = None
 
+    def symbol(self, name: str) -> sp.Symbol:
+        try:
+            return sp.Symbol(name, **self.assumptions)
+        except InconsistentAssumptions:
+            words = ", ".join(k for k, v in self.assumptions.items() if v and k != "real")
+            raise Unsupported(f"the check comment says contradictory things about {name} ({words})") from None
+
 
 def normalise(tex: str) -> str:
     text = tex.strip()
@@ -181,12 +188,7 @@ class Reader:
 
     def symbol(self, name: str) -> sp.Symbol:
         if name not in self.symbols:
-            domain = self.domains.get(name, Domain())
-            try:
-                self.symbols[name] = sp.Symbol(name, **domain.assumptions)
-            except InconsistentAssumptions:
-                words = ", ".join(k for k, v in domain.assumptions.items() if v and k != "real")
-                raise Unsupported(f"the check comment says contradictory things about {name} ({words})") from None
+            self.symbols[name] = self.domains.get(name, Domain()).symbol(name)
         return self.symbols[name]
 
     def raw(self, tex: str) -> sp.Expr:

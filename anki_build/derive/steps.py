@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from fractions import Fraction
 
 import sympy as sp
-from sympy.core.facts import InconsistentAssumptions
 
 from .latex import Domain, Reader, Unsupported
 from .results import PLAUSIBLE, PROVED, REFUTED, SKIPPED, TIMEOUT, UNSUPPORTED, BlockResult, RowResult
@@ -133,11 +132,7 @@ def configure(directive: Directive) -> tuple[Reader, dict[str, sp.Expr], list[st
             continue
         slack.append((left, op, right))
     for name, domain in reader.domains.items():  # contradictory clauses (`x positive; x negative`): an error
-        try:
-            sp.Symbol(name, **domain.assumptions)
-        except InconsistentAssumptions:
-            words = ", ".join(k for k, v in domain.assumptions.items() if v and k != "real")
-            raise Unsupported(f"the check comment says contradictory things about {name} ({words})") from None
+        domain.symbol(name)
     substitutions: dict[str, sp.Expr] = {}
     for definition in directive.lets:
         _let(reader, definition)
@@ -333,12 +328,6 @@ def _base_symbol(expr: sp.Expr, equation: sp.Expr) -> sp.Symbol | None:
     return expr if expr in equation.free_symbols else None
 
 
-_TAG = re.compile(r"\\(?:tag\*?|label)\{[^{}]*\}|\\nonumber|\\notag")
-_RELATION_ROW = re.compile(
-    r"&?\s*(?:\\le(?:q|qslant)?|\\ge(?:q|qslant)?|\\approx|\\ne(?:q)?|<|>|\\lt|\\gt)(?![A-Za-z])"
-)
-
-
 def _identically_zero(expr: sp.Expr, limit: float) -> bool:
     try:
         with budget(limit):
@@ -384,19 +373,14 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
         started = time.perf_counter()
         out = RowResult(line=row.line, text=row.text, verdict=SKIPPED, detail=row.reason)
         result.rows.append(out)
-        if row.kind == "skip":
-            text = _TAG.sub("", row.text).strip().removesuffix("\\\\").strip()
-            relation = _RELATION_ROW.search(text) if not row.reason.startswith("marked") else None
-            if relation:  # an inequality or approximation: not checked, so neither is a chain through it
-                out.verdict, out.detail = UNSUPPORTED, "inequalities and approximations are not checked"
-            after_skip = row.line
-            previous_rhs = None
-            try:
-                tail = relation and text[relation.end() :].strip()
-                if tail:  # the next row is compared with this row's right side, never with an earlier one
-                    previous_rhs = _prepare(reader.read(tail), substitutions, wheres)
-            except (Unsupported, StepTimeout):
-                previous_rhs = None
+        if row.kind in ("skip", "relation"):
+            after_skip, previous_rhs = row.line, None
+            if row.kind == "relation":  # not checked; the next row is compared with its right side, never earlier
+                out.verdict = UNSUPPORTED
+                try:
+                    previous_rhs = _prepare(reader.read(row.rhs), substitutions, wheres) if row.rhs else None
+                except (Unsupported, StepTimeout):
+                    previous_rhs = None
             continue
         try:
             rhs = _prepare(reader.read(row.rhs), substitutions, wheres)

@@ -25,7 +25,7 @@ CHECK_COMMENT = re.compile(r"^\s*<!--\s*check\s*:?(.*?)-->\s*$", re.DOTALL | re.
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|split|gathered|eqnarray\*?)\}")
 _IMPLIES = re.compile(r"^\s*(?:\\Rightarrow|\\implies|\\therefore|\\Longrightarrow|\\to)\s*(?:\\q?quad\s*)?")
 _NOCHECK_TAG = re.compile(r"\\tag\*?\{\s*nocheck\s*\}")
-_TAG = re.compile(r"\\tag\*?\{[^{}]*\}")
+_TAG = re.compile(r"\\(?:tag\*?|label)\{[^{}]*\}|\\nonumber|\\notag")
 _OTHER_RELATION = re.compile(r"\\(?:approx|le|leq|ge|geq|ne|neq|propto|sim|in)(?![A-Za-z])|(?<![\\{])[<>]")
 
 
@@ -68,7 +68,7 @@ def parse_directive(comment: str) -> Directive | None:
 class Row:
     """One line of the block: `lhs &= rhs` (start), `&= rhs` (continue), `\\Rightarrow v &= e` (implies)."""
 
-    kind: str  # "start" | "continue" | "implies" | "skip"
+    kind: str  # "start" | "continue" | "implies" | "relation" (an inequality: not checked) | "skip"
     lhs: str
     rhs: str
     text: str
@@ -122,15 +122,20 @@ def split_rows(tex: str, first_line: int) -> list[Row]:
         implies = _IMPLIES.match(clean)
         if implies:
             clean = clean[implies.end() :]
+        relations = list(_OTHER_RELATION.finditer(clean))
+        if relations:  # `&\le 2x^2 + 2`: not checked, and its right side is what the next row continues from
+            last = relations[-1]
+            lhs, rhs = clean[: relations[0].start()].replace("&", "").strip(), clean[last.end() :].replace("&", "")
+            rows.append(
+                Row("relation", lhs, rhs.strip(), text, line, "inequalities and approximations are not checked")
+            )
+            continue
         sides = [s.replace("&", "").strip() for s in _split_top(clean, "=")]
         if len(sides) != 2 or not sides[1]:
             reason = "not an equation 'a = b'" if len(sides) < 2 else "more than one '=' in the row"
             rows.append(Row("skip", "", "", text, line, reason))
             continue
         lhs, rhs = sides
-        if _OTHER_RELATION.search(lhs) or _OTHER_RELATION.search(rhs):
-            rows.append(Row("skip", lhs, rhs, text, line, "only equalities are checked"))
-            continue
         kind = "implies" if implies else ("continue" if not lhs else "start")
         rows.append(Row(kind, lhs, rhs, text, line))
     return rows

@@ -93,6 +93,9 @@ _REQUIRED = ("guid", "kind", "hash", "changed", "deck", "front", "back")
 _OPTIONAL = {f.name: f.type for f in fields(LockEntry) if f.name not in _REQUIRED}
 
 
+LOCK_TABLE = "anki_build_lock"  # the table inside each .apkg that carries its lock (Anki's importers never read it)
+
+
 class LockError(ValueError):
     """The lock file exists but cannot be used; the message says why, for a diagnostic."""
 

@@ -88,8 +88,7 @@ def lock_from_package(path: Path, types: dict[str, NoteType]) -> Lock | None:
 
 def _embedded_lock(conn: sqlite3.Connection) -> Lock | None:
     """The whole lock (tombstones, paused notes, cloze ordinals) a build of version 2 or later stored in its deck."""
-    from ..package import LOCK_TABLE
-    from .lock import LockError, parse_lock
+    from .lock import LOCK_TABLE, LockError, parse_lock
 
     try:
         row = conn.execute(f"select lock from {LOCK_TABLE}").fetchone()

@@ -21,6 +21,7 @@ from pathlib import Path
 import genanki
 
 from ..files import atomic_writer
+from ..identity.lock import LOCK_TABLE
 from ..notetypes import NoteType, note_types
 from ..render import RenderedDeck
 
@@ -94,9 +95,6 @@ class PackageResult:
     path: Path
     size: int
     media: int
-
-
-LOCK_TABLE = "anki_build_lock"  # a table Anki's importers never read: the lock travels with the deck
 
 
 def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int], lock_text: str = "") -> PackageResult:
