@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import random
 import re
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 
 from .latex import Domain, Reader, Unsupported
 from .results import PLAUSIBLE, PROVED, REFUTED, SKIPPED, TIMEOUT, UNSUPPORTED, BlockResult, RowResult
+from .sampling import StepTimeout, budget, sample
 from .syntax import Block, Directive
 
 SAMPLES = 12
@@ -33,29 +33,6 @@ _WORDS = {
     "natural": {"integer": True, "positive": True},
     "scalar": {"real": True},  # a capital that is a number, not a matrix
 }
-
-
-class StepTimeout(Exception):
-    pass
-
-
-@contextmanager
-def budget(seconds: float) -> Iterator[None]:
-    """SIGALRM-based limit for pure-Python sympy work (the worker runs it in its main thread)."""
-    if seconds <= 0 or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise StepTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # -- directive → reader ---------------------------------------------------------------------------
@@ -206,56 +183,12 @@ def _zero_symbolic(d: sp.Expr) -> bool:
     return False
 
 
-def _magnitude(rng: random.Random) -> Fraction:
-    """A positive number from every scale a wrong step hides in: the unit box most often, then awkward
-    rationals, large and tiny values (so `|x-5| = 5-x` or `\\lfloor 100x \\rfloor/100 = x` cannot pass)."""
-    kind = rng.random()
-    if kind < 0.45:
-        return Fraction(rng.randint(10, 300), 100)
-    if kind < 0.6:
-        return Fraction(rng.randint(1, 7918), 7919)
-    if kind < 0.78:
-        return Fraction(rng.randint(4, 1000)) + Fraction(1, rng.randint(2, 97))
-    if kind < 0.9:
-        return Fraction(rng.randint(1, 9), 10 ** rng.randint(3, 9))
-    return Fraction(10 ** rng.randint(4, 7) + rng.randint(1, 99), rng.randint(1, 7))
-
-
-def _sample(symbol: sp.Symbol, domain: Domain | None, rng: random.Random) -> sp.Rational:
-    if domain and domain.interval:
-        low, high = domain.interval
-        value = low + (high - low) * Fraction(rng.randint(1, 99), 100)
-    elif symbol.is_positive:
-        value = _magnitude(rng)
-    elif symbol.is_negative:
-        value = -_magnitude(rng)
-    elif symbol.is_nonnegative:
-        value = Fraction(0) if rng.random() < 0.05 else _magnitude(rng)
-    elif symbol.is_nonpositive:
-        value = Fraction(0) if rng.random() < 0.05 else -_magnitude(rng)
-    else:
-        value = Fraction(0) if rng.random() < 0.05 else _magnitude(rng) * rng.choice((1, -1))
-    if symbol.is_integer:
-        size = rng.choice((1, 1, 2, 3, 5, 12, 97, 10**6 + 3))  # small ones most, and a few large
-        if symbol.is_positive:
-            value = Fraction(size)
-        elif symbol.is_negative:
-            value = Fraction(-size)
-        elif symbol.is_nonnegative:
-            value = Fraction(rng.choice((0, size)))
-        elif symbol.is_nonpositive:
-            value = Fraction(rng.choice((0, -size)))
-        else:
-            value = Fraction(rng.choice((size, -size, 0)))
-    return sp.Rational(value.numerator, value.denominator)
-
-
 def _numeric(d: sp.Expr, reader: Reader, seed: int) -> tuple[str, dict[str, str]]:
     rng = random.Random(seed)
     symbols = sorted(d.free_symbols, key=str)
     good = 0
     for _ in range(SAMPLES * 3):
-        point = {s: _sample(s, reader.domains.get(str(s)), rng) for s in symbols}
+        point = {s: sample(s, reader.domains.get(str(s)), rng) for s in symbols}
         try:
             exact = d.subs(point)
             if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -350,22 +283,76 @@ def _how_many(equation: sp.Expr, unknown: sp.Symbol, value: sp.Expr, limit: floa
     return "a solution (whether it is the only one was not decided)"
 
 
+class ScalarAlgebra:
+    """The operations a chain needs, on sympy scalar expressions."""
+
+    zero = sp.Integer(0)
+
+    def __init__(self, directive: Directive) -> None:
+        self.reader, self.substitutions, where_texts = configure(directive)
+        self.wheres = []
+        for text in where_texts:
+            left, _, right = text.partition("=")
+            target = self.reader.read(left)
+            if not isinstance(target, sp.Symbol):
+                raise Unsupported(f"'where {text}' must set a symbol")
+            self.wheres.append((target, self.reader.read(right)))
+
+    def parse(self, tex: str) -> sp.Expr:
+        return self.reader.read(tex)
+
+    target = parse
+
+    def prepare(self, expr: sp.Expr) -> sp.Expr:
+        return _prepare(expr, self.substitutions, self.wheres)
+
+    def read(self, tex: str) -> sp.Expr:
+        return self.prepare(self.parse(tex))
+
+    def has_derivative(self, expr: sp.Expr) -> bool:
+        return bool(expr.has(sp.Derivative))
+
+    def difference(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        return sp.Add(a, -b)
+
+    def equal(self, a: sp.Expr, b: sp.Expr, seed: int, limit: float) -> tuple[str, str, dict[str, str]]:
+        return check_equal(a, b, self.reader, seed, limit)
+
+    def unknown(self, target: sp.Expr, equation: sp.Expr) -> sp.Symbol | None:
+        return _base_symbol(target, equation)
+
+    def substitute(self, equation: sp.Expr, unknown: sp.Symbol, value: sp.Expr) -> sp.Expr:
+        return equation.subs(unknown, value)
+
+    def identity(self, equation: sp.Expr, limit: float) -> bool:
+        return _identically_zero(equation, limit)
+
+    def show(self, expr: sp.Expr) -> str:
+        return str(expr)
+
+    def how_many(self, equation: sp.Expr, unknown: sp.Symbol, value: sp.Expr, limit: float) -> str:
+        return _how_many(equation, unknown, value, limit)
+
+
+def algebra_for(directive: Directive) -> Any:
+    """Matrix rows when the comment declares a matrix or vector, scalar rows otherwise."""
+    from .matrix import MatrixAlgebra, split_declarations
+
+    declarations, rest = split_declarations(directive.clauses)
+    if declarations:
+        return MatrixAlgebra(declarations, replace(directive, clauses=tuple(rest)))
+    return ScalarAlgebra(directive)
+
+
 def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
     result = BlockResult(path=block.path, line=block.line, rows=[])
     try:
-        reader, substitutions, where_texts = configure(block.directive)
-        wheres = []
-        for text in where_texts:
-            left, _, right = text.partition("=")
-            target = reader.read(left)
-            if not isinstance(target, sp.Symbol):
-                raise Unsupported(f"'where {text}' must set a symbol")
-            wheres.append((target, reader.read(right)))
+        algebra = algebra_for(block.directive)
     except Unsupported as exc:
         result.error = f"check comment: {exc}"
         return result
-    chain_lhs: sp.Expr | None = None
-    previous_rhs: sp.Expr | None = None
+    chain_lhs: Any = None
+    previous_rhs: Any = None
     first_derivative = False
     refuted_line: int | None = None
     after_skip: int | None = None
@@ -378,23 +365,23 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
             if row.kind == "relation":  # not checked; the next row is compared with its right side, never earlier
                 out.verdict = UNSUPPORTED
                 try:
-                    previous_rhs = _prepare(reader.read(row.rhs), substitutions, wheres) if row.rhs else None
+                    previous_rhs = algebra.read(row.rhs) if row.rhs else None
                 except (Unsupported, StepTimeout):
                     previous_rhs = None
             continue
         try:
-            rhs = _prepare(reader.read(row.rhs), substitutions, wheres)
+            rhs = algebra.read(row.rhs)
             if row.kind == "start" and row.lhs.strip() == "0":
                 # `0 = g(x)`: a condition to solve (e.g. a subgradient condition), not a claim
-                chain_lhs, previous_rhs, first_derivative = sp.Integer(0), rhs, False
+                chain_lhs, previous_rhs, first_derivative = algebra.zero, rhs, False
                 out.detail = "a condition to solve, not a claim; the rows below are checked against it"
                 continue
             if row.kind == "start":
-                raw_lhs = reader.read(row.lhs)
+                raw_lhs = algebra.parse(row.lhs)
                 # `\frac{d}{dw}L`, `-\frac{d}{dp}(…)`, `\frac12\frac{d}{dw}…`, a sum of derivatives: a gradient,
                 # which `\Rightarrow` sets to zero (a first-order condition)
-                first_derivative = raw_lhs.has(sp.Derivative)
-                chain_lhs = _prepare(raw_lhs, substitutions, wheres)
+                first_derivative = algebra.has_derivative(raw_lhs)
+                chain_lhs = algebra.prepare(raw_lhs)
                 left = chain_lhs
             elif row.kind == "continue":
                 if previous_rhs is None:
@@ -405,22 +392,21 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
             else:  # implies: `\Rightarrow v = e` must satisfy the equation above
                 if previous_rhs is None or chain_lhs is None:
                     raise Unsupported("'\\Rightarrow' needs an equation above it")
-                target = reader.read(row.lhs)
-                equation = previous_rhs if first_derivative else sp.Add(chain_lhs, -previous_rhs)
-                unknown = _base_symbol(target, equation)
+                target = algebra.target(row.lhs)
+                equation = previous_rhs if first_derivative else algebra.difference(chain_lhs, previous_rhs)
+                unknown = algebra.unknown(target, equation)
                 if unknown is None:
                     raise Unsupported(f"'{row.lhs}' does not name an unknown of the equation above")
-                if not first_derivative and _identically_zero(equation, step_limit):
+                if not first_derivative and algebra.identity(equation, step_limit):
                     raise Unsupported(
                         "the rows above are an identity, true for every value: there is no equation to solve "
                         "(set a derivative to 0, or write the equation '… = 0')"
                     )
-                residual = equation.subs(unknown, rhs)
-                out.verdict, out.detail, out.counterexample = check_equal(
-                    residual, sp.Integer(0), reader, index, step_limit
-                )
+                residual = algebra.substitute(equation, unknown, rhs)
+                out.verdict, out.detail, out.counterexample = algebra.equal(residual, algebra.zero, index, step_limit)
                 if out.verdict == PROVED:
-                    out.detail = f"{target} = {rhs} is {_how_many(equation, unknown, rhs, step_limit)}"
+                    claim = f"{algebra.show(target)} = {algebra.show(rhs)}"
+                    out.detail = f"{claim} is {algebra.how_many(equation, unknown, rhs, step_limit)}"
                     if first_derivative:
                         out.detail += " of the first-order condition"
                 # what follows the conclusion continues from it, not from the equation
@@ -431,7 +417,7 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
                     out.depends_on_refuted = refuted_line
                 out.seconds = round(time.perf_counter() - started, 4)
                 continue
-            out.verdict, out.detail, out.counterexample = check_equal(left, rhs, reader, index, step_limit)
+            out.verdict, out.detail, out.counterexample = algebra.equal(left, rhs, index, step_limit)
             previous_rhs = rhs
         except Unsupported as exc:
             out.verdict, out.detail = UNSUPPORTED, str(exc)
