@@ -61,15 +61,24 @@ _NAME = re.compile(rf"^{_BASE}(?:hat|bar|tilde|dot|star|cal)?(?:_\{{[A-Za-z0-9 +
 _BARE_CALL = re.compile(rf"^(?:{_BASE}|[A-Za-z]cal)$")  # `p`, `\Phi`, `\mathcal{{N}}`: no subscript, no hat
 DEFAULT_FUNCTIONS = {"f", "g", "h", "sigma", "phi", "psi", "ell", "L", "J"}
 _REFUSE = [
-    (re.compile(r"\^\s*\{?\s*(?:\\top|T|\\intercal)\b"), "transposes (matrix algebra) are not checked"),
+    (
+        re.compile(r"\^\s*\{?\s*(?:\\top|T|\\intercal)\b"),
+        "a transpose: declare the matrices and vectors in the check comment (matrix X; vector w)",
+    ),
     (re.compile(r"\\mathbb\{E\}|\\operatorname\{E\}|\\E\b|\bE\s*\["), "expectations are not checked"),
     (re.compile(r"\\arg|\\operatorname\*?\{arg"), "argmin/argmax are not checked"),
-    (re.compile(r"\\lVert|\\rVert|\\Vert|\\\|"), "norms of vectors are not checked (write |x| for a scalar)"),
-    (re.compile(r"\\nabla"), "gradients of vectors are not checked (write \\frac{d}{dw} for a scalar)"),
+    (
+        re.compile(r"\\lVert|\\rVert|\\Vert|\\\|"),
+        "a vector norm: declare the vectors in the check comment (vector w), or write |x| for a scalar",
+    ),
+    (
+        re.compile(r"\\nabla"),
+        "a gradient: declare the vectors in the check comment (vector w), or write \\frac{d}{dw} for a scalar",
+    ),
     (re.compile(r"\\partial\^"), "higher partial derivatives are not checked"),
     (re.compile(r"\\(?:leftarrow|gets|sim|mid|prod|int|oint|lim|inf|sup|det|mathbb)(?![A-Za-z])"), None),
     (re.compile(r"\\sum(?!_\{)"), "sums need explicit limits \\sum_{k=1}^{3}"),
-    (re.compile(r"\\(?:boldsymbol|mathbf|bm|vec)\{"), "vectors are not checked (derivations are read as scalars)"),
+    (re.compile(r"\\(?:boldsymbol|mathbf|bm|vec)\{"), "a bold vector: declare it in the check comment (vector x)"),
 ]
 _DROP = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg|displaystyle|"
@@ -264,8 +273,8 @@ class Reader:
             if len(capitals) >= 2:
                 names = ", ".join(sorted(capitals))
                 raise Unsupported(
-                    f"{names} multiplied together may be matrices, whose products do not commute: if they are "
-                    f"numbers, say so ('{names} scalar'); matrix algebra is not checked"
+                    f"{names} multiplied together may be matrices, whose products do not commute: say which "
+                    f"('{names} scalar', or 'matrix {names}')"
                 )
 
     def _call(self, call: AppliedUndef) -> sp.Basic:

@@ -12,6 +12,7 @@ PROVED, PLAUSIBLE, REFUTED, UNSUPPORTED, TIMEOUT, SKIPPED = (
     "timeout",
     "skipped",
 )
+EVERY_SIZE = "equal for every size where the shapes fit and the inverses exist"  # a matrix row's proof
 SEVERITY = {PROVED: 0, SKIPPED: 0, PLAUSIBLE: 1, UNSUPPORTED: 2, TIMEOUT: 3, REFUTED: 4}
 
 

@@ -9,7 +9,7 @@ from html import escape as escape_html
 from markupsafe import Markup
 
 from ..config import Config
-from ..derive.results import BlockResult
+from ..derive.results import EVERY_SIZE, PROVED, BlockResult
 from ..derive.syntax import split_rows
 from ..diagnostics import Report, internal_error
 from ..structure import Fragment, Note, NoteKind, Project
@@ -67,8 +67,9 @@ def _derivation_values(note: Note, check: BlockResult | None, slots: MathSlots) 
     first = next((r for r in rows if r.kind == "start"), None)
     start = Markup(slots.add(math_html(first.lhs, True))) if first else ""
     if check is None:
-        return {"start": start, "verdict": "", "rows": []}
-    return {"start": start, "verdict": check.verdict, "rows": check.rows}
+        return {"start": start, "verdict": "", "rows": [], "every_size": False}
+    every_size = any(r.verdict == PROVED and r.detail == EVERY_SIZE for r in check.rows)
+    return {"start": start, "verdict": check.verdict, "rows": check.rows, "every_size": every_size}
 
 
 def render_note(
