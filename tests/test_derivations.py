@@ -299,3 +299,63 @@ def test_note_text_never_reaches_eval_or_sympify() -> None:
 
     source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "anki_build").rglob("*.py"))
     assert not re.search(r"\b(eval|exec|sympify|parse_expr|S)\(", source.replace("sp.S.", ""))
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped by a container's init does not count)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads process states from /proc")
+def test_the_worker_dies_with_its_parent(tmp_path: Path) -> None:
+    """A killed `anki-build` must not leave a worker burning CPU on a long step (here ~8 s of algebra)."""
+    import os
+    import signal
+    import sys
+
+    script = (
+        "import sys\n"
+        "from anki_build.derive.syntax import Block, parse_directive, split_rows\n"
+        "from anki_build.derive.worker import Checker\n"
+        "tex = r'(A+B+C+D)^{8} = (D+C+B+A)^{8}'\n"
+        "block = Block(tex=tex, directive=parse_directive('<!-- check: matrix A, B, C, D -->'), path='a.md',"
+        " line=1, rows=split_rows(tex, 1))\n"
+        f"checker = Checker(step_limit=60, block_limit=120, cache=__import__('pathlib').Path(r'{tmp_path}'))\n"
+        "checker._start()\n"
+        "print(checker._process.pid, flush=True)\n"
+        "checker.check([block])\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    worker = int(parent.stdout.readline())
+    time.sleep(1.5)  # the worker is inside the long step now
+    assert _alive(worker)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(10)
+    deadline = time.monotonic() + 4
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = _alive(worker)
+    if alive:
+        os.kill(worker, signal.SIGKILL)
+    assert not alive
+
+
+def test_a_timeout_is_never_remembered(tmp_path: Path) -> None:
+    """The project memo answers `check` at once for unchanged files: never with a block that ran out of time."""
+    from anki_build.commands.check import check
+
+    root = write_tree(
+        tmp_path / "notes",
+        {"01-a.md": "# 一\n\n<!-- check: matrix A, B, C, D -->\n$$\n(A+B+C+D)^{8} = (D+C+B+A)^{8}\n$$\n"},
+    )
+    cache = tmp_path / "cache"
+    first = check(root, "notes", cache=cache, step_limit=60, block_limit=1)
+    assert [b.verdict for b in first.blocks] == ["timeout"]
+    memo = cache / "check-projects.json"
+    assert not memo.exists() or json.loads(memo.read_text()) == {}
+    assert not (cache / "derivations.json").exists() or "timeout" not in (cache / "derivations.json").read_text()

@@ -41,14 +41,16 @@ class CheckSummary:
         }
 
 
-def check(root: Path, display_root: str, *, cache: Path | None = None) -> CheckSummary:
+def check(
+    root: Path, display_root: str, *, cache: Path | None = None, step_limit: float = 5.0, block_limit: float = 30.0
+) -> CheckSummary:
     """Check every derivation; when no file with a derivation changed, answer from the memo at once."""
     report = Report()
     config = load_config(root, display_root, report)
     if report.errors:
         return CheckSummary(diagnostics=report.sorted())
     paths = find_files(root, config.exclude, set()).notes
-    memo_key = _memo_key(root, display_root, config.source, paths)
+    memo_key = _memo_key(root, f"{display_root}\0{step_limit:g}\0{block_limit:g}", config.source, paths)
     memo = _Memo(cache)
     remembered = _remembered(memo.data.get(memo_key))
     if remembered is not None:
@@ -57,12 +59,13 @@ def check(root: Path, display_root: str, *, cache: Path | None = None) -> CheckS
     from ..parse import parse_project
 
     project = parse_project(root, display_root, config, report, containing="check")
-    results = check_project(project, report, cache=cache)
+    results = check_project(project, report, cache=cache, step_limit=step_limit, block_limit=block_limit)
     summary = CheckSummary(blocks=list(results.values()), diagnostics=report.sorted())
-    memo.store(
-        memo_key,
-        {"blocks": [b.to_json() for b in summary.blocks], "diagnostics": [d.to_json() for d in summary.diagnostics]},
-    )
+    from ..derive.worker import is_final
+
+    blocks = [b.to_json() for b in summary.blocks]
+    if all(is_final(b) for b in blocks):  # a timeout or a dead worker is asked again next time
+        memo.store(memo_key, {"blocks": blocks, "diagnostics": [d.to_json() for d in summary.diagnostics]})
     return summary
 
 

@@ -28,7 +28,33 @@ def cache_dir() -> Path:
     return Path(base) / "anki-build"
 
 
-def _serve(conn: Connection, step_limit: float) -> None:
+def _orphan_guard(parent: int) -> None:
+    """The worker dies with its parent, even in the middle of a long sympy step: a killed `anki-build`
+    must not leave a process burning CPU. Linux is told directly; elsewhere a thread watches."""
+    import signal
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="anki-build-orphan-guard").start()
+
+
+def _serve(conn: Connection, step_limit: float, parent: int) -> None:
+    _orphan_guard(parent)
     from .steps import check_block  # sympy is imported here, in the worker only
 
     while True:
@@ -68,7 +94,7 @@ class Checker:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             context = multiprocessing.get_context(method)
             parent, child = context.Pipe()
-            self._process = context.Process(target=_serve, args=(child, self.step_limit), daemon=True)
+            self._process = context.Process(target=_serve, args=(child, self.step_limit, os.getpid()), daemon=True)
             self._process.start()
             child.close()
             self._conn = parent
@@ -104,10 +130,7 @@ class Checker:
                 data = _failed(
                     block, f"timeout: the block took more than {self.block_limit:g} s; the check was stopped"
                 )
-            budget_ran_out = any(
-                r.get("verdict") == "timeout" or "timed out" in str(r.get("detail", "")) for r in data.get("rows", [])
-            )
-            if not data.get("error", "").startswith(("timeout", "the checker")) and not budget_ran_out:
+            if is_final(data):
                 self.cache[key] = _relative(data, block)
                 self._dirty = True
             results.append(data)
@@ -128,6 +151,15 @@ class Checker:
 
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             write_atomic(self.cache_path, json.dumps(self.cache, ensure_ascii=False))
+
+
+def is_final(data: dict[str, Any]) -> bool:
+    """A result worth remembering: not reached because a budget ran out or the worker died."""
+    if str(data.get("error", "")).startswith(("timeout", "the checker")):
+        return False
+    return not any(
+        r.get("verdict") == "timeout" or "timed out" in str(r.get("detail", "")) for r in data.get("rows", [])
+    )
 
 
 def load_json_cache(path: Path) -> dict[str, Any]:
@@ -166,8 +198,8 @@ def checker_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256()
-    for name in ("syntax.py", "latex.py", "steps.py", "results.py", "worker.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     try:
         sympy = version("sympy")
     except PackageNotFoundError:
