@@ -8,7 +8,9 @@ never parsed into something else. Note text is never given to eval, sympify or p
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -57,7 +59,7 @@ GREEK = [
     "Omega",
 ]
 _BASE = r"(?:[A-Za-z]|" + "|".join(GREEK) + r")"
-_NAME = re.compile(rf"^{_BASE}(?:hat|bar|tilde|dot|star|cal)?(?:_\{{[A-Za-z0-9 +\-]+\}})?$")
+_NAME = re.compile(rf"^{_BASE}(?:hat|bar|tilde|dot|star|cal)?(?:_\{{[A-Za-z0-9 +\-,]+\}})?$")
 _BARE_CALL = re.compile(rf"^(?:{_BASE}|[A-Za-z]cal)$")  # `p`, `\Phi`, `\mathcal{{N}}`: no subscript, no hat
 DEFAULT_FUNCTIONS = {"f", "g", "h", "sigma", "phi", "psi", "ell", "L", "J"}
 _REFUSE = [
@@ -76,7 +78,8 @@ _REFUSE = [
         "a gradient: declare the vectors in the check comment (vector w), or write \\frac{d}{dw} for a scalar",
     ),
     (re.compile(r"\\partial\^"), "higher partial derivatives are not checked"),
-    (re.compile(r"\\(?:leftarrow|gets|sim|mid|prod|int|oint|lim|inf|sup|det|mathbb)(?![A-Za-z])"), None),
+    (re.compile(r"\\(?:leftarrow|gets|sim|mid|int|oint|lim|inf|sup|det|mathbb)(?![A-Za-z])"), None),
+    (re.compile(r"\\prod(?!_\{)"), "products need explicit limits \\prod_{k=1}^{3}"),
     (re.compile(r"\\sum(?!_\{)"), "sums need explicit limits \\sum_{k=1}^{3}"),
     (re.compile(r"\\(?:boldsymbol|mathbf|bm|vec)\{"), "a bold vector: declare it in the check comment (vector x)"),
 ]
@@ -87,7 +90,22 @@ _DROP = re.compile(
 _DECORATION = re.compile(r"\\(hat|bar|overline|tilde|widetilde|dot|mathcal)\{\\?([A-Za-z]+)\}")
 _STAR = re.compile(r"(\\?[A-Za-z]+)\s*\^\s*(?:\{\s*(?:\*|\\ast|\\star)\s*\}|\*|\\ast|\\star)")
 _OPERATOR = re.compile(r"\\(?:operatorname|mathrm|text)\{(\w+)\}")
-_OPERATOR_NAMES = {"sign": "sign", "sgn": "sign", "ReLU": "relu", "relu": "relu", "softplus": "softplus"}
+_OPERATOR_NAMES = {
+    "sign": "sign",
+    "sgn": "sign",
+    "ReLU": "relu",
+    "relu": "relu",
+    "softplus": "softplus",
+    **{name: name for name in ("exp", "log", "ln", "sin", "cos", "tan", "tanh", "sinh", "cosh", "max", "min")},
+}
+_TRAILING_TEXT = re.compile(r"(?:\\q?quad\s*|\\[,;]\s*)*\\text\{[^{}]*\}\s*$")  # `… \quad \text{(chain rule)}`
+_HAT_SUBSCRIPT = re.compile(r"\\(hat|bar|tilde|widehat|overline)\{\s*([A-Za-z]|\\[A-Za-z]+)\s*_\s*(\{[^{}]*\}|\w)\s*\}")
+_CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)
+_SECOND = re.compile(
+    r"\\[dt]?frac\{\s*(?:d|\\mathrm\{d\})\s*\^\s*\{?\s*2\s*\}?\s*\}\{\s*(?:d|\\mathrm\{d\})\s*"
+    r"(\\?[A-Za-z]+(?:_\{?\w+\}?)?)\s*\^\s*\{?\s*2\s*\}?\s*\}"
+)
+_BRACE_ARGS = re.compile(r"\\(max|min)\s*\\\{")
 _FRAC_SHORT = re.compile(r"\\([dt]?frac)\s*(\\[A-Za-z]+|\w)\s*(\\[A-Za-z]+|\w)")
 
 
@@ -111,7 +129,11 @@ class Domain:
 
 
 def normalise(tex: str) -> str:
-    text = tex.strip()
+    text = _TRAILING_TEXT.sub("", tex.strip())
+    text = re.sub(r"\\mathrm\{e\}", "e", text)
+    text = _HAT_SUBSCRIPT.sub(lambda m: f"\\{m[1]}{{{m[2]}}}_{m[3]}", text)  # \hat{y_i} is \hat{y}_i
+    text = _brace_arguments(text)
+    text = _SECOND.sub(lambda m: rf"\frac{{d}}{{d{m[1]}}}\frac{{d}}{{d{m[1]}}}", text)  # d²/dx² is d/dx d/dx
     for pattern, reason in _REFUSE:
         match = pattern.search(text)
         if match:
@@ -129,7 +151,9 @@ def normalise(tex: str) -> str:
         return "\\" + name
 
     text = _OPERATOR.sub(operator, text)
-    text = re.sub(r"\\(hat|bar|tilde|dot)\s+([A-Za-z])(?![A-Za-z])", r"\\\1{\2}", text)  # \hat p is \hat{p}
+    text = re.sub(
+        r"\\(hat|bar|tilde|dot)\s*(\\[A-Za-z]+|(?<=\s)[A-Za-z](?![A-Za-z]))", r"\\\1{\2}", text
+    )  # \hat p, \hat\mu
     text = _DECORATION.sub(
         lambda m: "\\" + m[2] + {"overline": "bar", "widetilde": "tilde", "mathcal": "cal"}.get(m[1], m[1]), text
     )
@@ -150,10 +174,56 @@ def normalise(tex: str) -> str:
 
 
 _BARE_ARGUMENT = re.compile(
-    r"\\(?:sin|cos|tan|log|ln|exp)\s+(?:[A-Za-z0-9]|\\[A-Za-z]+)(?:_\{?\w+\}?)?\s*(?:[A-Za-z]|\\(?!cdot|times)[A-Za-z]+)"
+    r"\\(?:sin|cos|tan|log|ln|exp)\s+(?:[A-Za-z0-9]|\\(?!prod|sum|frac)[A-Za-z]+(?![A-Za-z]))(?:_\{?\w+\}?)?\s*"
+    r"(?:[A-Za-z]|\\(?!cdot|times)[A-Za-z]+)"
 )
 _DOUBLE_POWER = re.compile(r"\^\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*\^")
 _DECIMAL = re.compile(r"(?<![\w.{])\d+\.\d+(?![\w.])")
+
+
+def _brace_arguments(text: str) -> str:
+    """`\\max\\{a, b\\}` is `\\max(a, b)`."""
+    while True:
+        match = _BRACE_ARGS.search(text)
+        if not match:
+            return text
+        depth, i = 1, match.end()
+        while i < len(text) and depth:
+            if text.startswith("\\{", i):
+                depth, i = depth + 1, i + 2
+            elif text.startswith("\\}", i):
+                depth, i = depth - 1, i + 2
+            else:
+                i += 1
+        if depth:
+            raise Unsupported("unbalanced \\{ \\}")
+        text = text[: match.start()] + f"\\{match[1]}(" + text[match.end() : i - 2] + ")" + text[i:]
+
+
+_SUBSCRIPT = re.compile(r"_\{([^{}]*)\}")
+
+
+def _encode_subscripts(text: str) -> tuple[str, dict[str, str]]:
+    """`x_{1,1}` and `W_{hh}` in a form the parser reads as one name (it splits them), and the way back."""
+    table: dict[str, str] = {}
+
+    def encode(match: re.Match[str]) -> str:
+        inner = match[1].replace(" ", "")
+        if "," not in inner and not re.search(r"[A-Za-z]{2}", inner.replace("\\", "")):
+            return match[0]
+        if re.search(r"\\", inner):
+            raise Unsupported(f"cannot read the subscript '{match[1]}'")
+        code = table.setdefault(inner, str(7310000 + len(table)))
+        return "_{" + code + "}"
+
+    text = _SUBSCRIPT.sub(encode, text)
+    return text, {f"_{{{code}}}": f"_{{{inner}}}" for inner, code in table.items()}
+
+
+def _decode(name: str, table: dict[str, str]) -> str:
+    for code, original in table.items():
+        name = name.replace(code, original)
+    return name
 
 
 def _decimal(match: re.Match[str]) -> str:
@@ -194,6 +264,7 @@ class Reader:
     lets: dict[str, sp.Lambda] = field(default_factory=dict)
     symbols: dict[str, sp.Symbol] = field(default_factory=dict)
     scalars: set[str] = field(default_factory=set)  # capitals declared scalars (`A, B scalar`, `where K = …`)
+    conditions: list[tuple[sp.Expr, bool]] = field(default_factory=list)  # (e, strict): e > 0 / e ≥ 0 at a sample
 
     def symbol(self, name: str) -> sp.Symbol:
         if name not in self.symbols:
@@ -202,9 +273,14 @@ class Reader:
 
     def raw(self, tex: str) -> sp.Expr:
         """Parse after normalising; no assumptions applied yet."""
+        tex, pieces = self._cases(tex)
+        if pieces:
+            expr = self.raw(tex)
+            return expr.xreplace({sp.Symbol(name): piecewise for name, piecewise in pieces.items()})
         text = normalise(tex)
         if not text:
             raise Unsupported("empty side")
+        text, subscripts = _encode_subscripts(text)
         text, renames = _derivative_variables(text)
         try:
             expr = parse_latex(text, strict=True)
@@ -216,17 +292,61 @@ class Reader:
             raise Unsupported("a side must be an expression, not a relation")
         if renames:
             expr = expr.xreplace({s: sp.Symbol(renames[str(s)]) for s in expr.atoms(sp.Symbol) if str(s) in renames})
+        if subscripts:
+            expr = expr.xreplace(
+                {s: sp.Symbol(_decode(str(s), subscripts)) for s in expr.atoms(sp.Symbol) if "_{731" in str(s)}
+            )
+            expr = expr.replace(
+                lambda e: isinstance(e, AppliedUndef) and "_{731" in e.func.__name__,
+                lambda e: sp.Function(_decode(e.func.__name__, subscripts))(*e.args),
+            )
+        capitals = {n for n in re.findall(r"(?<![\\A-Za-z])[A-Z](?![a-z])", text) if n not in self.scalars}
+        if len(capitals) >= 2:  # `GH - HG` evaluates to 0 as it is parsed: look at the products as written
+            with sp.evaluate(False), contextlib.suppress(LaTeXParsingError, TypeError, ValueError):
+                self._no_matrix_products(parse_latex(text, strict=True))
         return expr
 
     def read(self, tex: str) -> sp.Expr:
         return self.finish(self.raw(tex))
+
+    def _cases(self, tex: str) -> tuple[str, dict[str, sp.Piecewise]]:
+        """`\\begin{cases} x & x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}` → a Piecewise, in place."""
+        pieces: dict[str, sp.Piecewise] = {}
+        while True:
+            match = _CASES.search(tex)
+            if not match:
+                return tex, pieces
+            branches = []
+            for row in re.split(r"\\\\|\\cr(?![A-Za-z])", match[1]):
+                if not row.strip():
+                    continue
+                value, _, condition = row.partition("&")
+                branches.append((self.raw(value), self._condition(condition)))
+            if not branches:
+                raise Unsupported("an empty cases environment")
+            name = f"Q_{{{7320000 + len(pieces)}}}"
+            pieces[name] = sp.Piecewise(*branches, evaluate=False)
+            tex = tex[: match.start()] + " " + name + " " + tex[match.end() :]
+
+    def _condition(self, text: str) -> sp.Basic:
+        text = re.sub(r"\\(?:text|mathrm)\{\s*(?:if|for|when|where)?\s*\}|\\q?quad|\\[,;]", " ", text).strip(" ,;.")
+        if re.fullmatch(r"(?:\\text\{\s*(?:otherwise|else|sonst|其他|否则)\s*\}|otherwise|else)?", text.strip()):
+            return sp.true
+        parts = re.split(r"(\\leq?|\\geq?|<|>)(?![A-Za-z])", text)
+        if len(parts) < 3 or len(parts) % 2 == 0:
+            raise Unsupported(f"cannot read the case condition '{text}'")
+        ops = {"<": sp.Lt, ">": sp.Gt, "\\le": sp.Le, "\\leq": sp.Le, "\\ge": sp.Ge, "\\geq": sp.Ge}
+        sides = [self.raw(p) for p in parts[0::2]]
+        relations = [ops[op](a, b) for a, op, b in zip(sides, parts[1::2], sides[1:], strict=False)]
+        return sp.And(*relations)
 
     def finish(self, expr: sp.Basic) -> sp.Expr:
         """Whitelist guard, then calls/constants/assumptions/definitions."""
         for node in sp.preorder_traversal(expr):
             if isinstance(node, sp.Derivative):
                 target, variables = node.expr, [v for v, _ in node.variable_count]
-                if not isinstance(target, AppliedUndef) and any(v not in target.free_symbols for v in variables):
+                bare = target.free_symbols and not isinstance(target, AppliedUndef)
+                if bare and any(v not in target.free_symbols for v in variables):
                     raise Unsupported(
                         f"d/d{variables[0]} of '{target}', which does not depend on it: declare it as a function, "
                         f"e.g. L(w)"
@@ -244,13 +364,16 @@ class Reader:
                 raise Unsupported(f"'{name}' is not a symbol the checker knows (declare it in the check comment)")
         expr = expr.xreplace(mapping)
         self._no_matrix_products(expr)
-        expr = _expand_indexed_sums(expr)
+        expr = _expand_indexed_sums(expr, self.symbol)
         expr = expr.replace(  # an odd root of a real number is real: \sqrt[3]{-8} = -2, not a complex root
             lambda e: isinstance(e, sp.Pow) and e.exp.is_Rational and e.exp.p == 1 and e.exp.q % 2 == 1 and e.exp.q > 1,
             lambda e: sp.real_root(e.base, e.exp.q),
         )
-        replacements = {atom: self._call(atom) for atom in expr.atoms(AppliedUndef)}
-        expr = expr.xreplace(replacements) if replacements else expr
+        for _ in range(50):  # innermost calls first: `\\max(\\max(a, b), c)`, `ReLU(ReLU(x))`
+            inner = [a for a in expr.atoms(AppliedUndef) if not any(arg.atoms(AppliedUndef) for arg in a.args)]
+            if not inner:
+                break
+            expr = expr.xreplace({atom: self._call(atom) for atom in inner})
         expr = expr.replace(
             lambda e: isinstance(e, sp.log) and len(e.args) == 2 and e.args[1] == sp.E, lambda e: sp.log(e.args[0])
         )
@@ -259,27 +382,39 @@ class Reader:
         return expr
 
     def _no_matrix_products(self, expr: sp.Basic) -> None:
-        """`AB` of two capitals may be a matrix product, which does not commute: read as scalars it "proves"
-        `(AB)^{-1} = A^{-1}B^{-1}`. Capitals multiplied together must be declared scalars."""
+        """`AB`, `(G+H)(G-H)`: products whose factors hold two different capitals may be matrix products,
+        which do not commute: read as scalars they "prove" `(AB)^{-1} = A^{-1}B^{-1}`. Capitals multiplied
+        together must be declared scalars."""
         for node in sp.preorder_traversal(expr):
             if not isinstance(node, sp.Mul):
                 continue
-            capitals = {
-                str(b)
-                for factor in node.args
-                for b in [factor.base if isinstance(factor, sp.Pow) else factor]
-                if isinstance(b, sp.Symbol) and re.match(r"^[A-Z](?:_|$)", str(b)) and str(b) not in self.scalars
-            }
-            if len(capitals) >= 2:
-                names = ", ".join(sorted(capitals))
+            per_factor = [self._capitals(factor) for factor in node.args]
+            holding = [c for c in per_factor if c]
+            names = set().union(*holding) if holding else set()
+            if len(holding) >= 2 and len(names) >= 2:
+                listed = ", ".join(sorted(names))
                 raise Unsupported(
-                    f"{names} multiplied together may be matrices, whose products do not commute: say which "
-                    f"('{names} scalar', or 'matrix {names}')"
+                    f"{listed} multiplied together may be matrices, whose products do not commute: say which "
+                    f"('{listed} scalar', or 'matrix {listed}')"
                 )
+
+    def _capitals(self, expr: sp.Basic) -> set[str]:
+        return {
+            str(s)
+            for s in expr.free_symbols
+            if isinstance(s, sp.Symbol) and re.match(r"^[A-Z](?:_|$)", str(s)) and str(s) not in self.scalars
+        }
 
     def _call(self, call: AppliedUndef) -> sp.Basic:
         name = call.func.__name__
         args = list(call.args)
+        if name.endswith("'") and len(args) == 1:  # f'(x), \sigma''(x): derivatives of a declared function
+            base, order = name.rstrip("'"), len(name) - len(name.rstrip("'"))
+            if base not in self.lets and base not in self.functions and base not in DEFAULT_FUNCTIONS:
+                raise Unsupported(f"'{name}(…)': declare {base} (functions {base}, or let {base}(x) = …)")
+            t = sp.Dummy("t", real=True)
+            body = self.lets[base](t) if base in self.lets else sp.Function(base)(t)
+            return sp.diff(body, t, order).subs(t, args[0])
         if name in ("max", "min"):
             return (sp.Max if name == "max" else sp.Min)(*args)
         if name == "sign" and len(args) == 1:
@@ -294,6 +429,9 @@ class Reader:
             return sp.Function(name)(*args)
         if name == "Gamma" and len(args) == 1 and "Gamma" not in self.declared:
             return sp.gamma(args[0])
+        if name in self.scalars and len(args) == 1:
+            # `where K = …`, `K scalar`: a number by definition (a `p > 0` may still be a density p(x))
+            return self.symbol(name) * args[0]
         if _BARE_CALL.match(name) and len(args) == 1:
             # `p(x)` is a probability as often as `p(1-p)` is a product: reading either as the other would
             # "prove" false rows, so the checker asks (a subscripted or decorated name times a bracket,
@@ -326,19 +464,21 @@ def _derivative_variables(text: str) -> tuple[str, dict[str, str]]:
         original = str(parse_latex(variable, strict=True))
         text = text.replace(match[0], rf"\frac{{d}}{{d{spare}}}", 1)
         tail = r"(?![A-Za-z])" if "_" in variable else r"(?![A-Za-z_])"  # `\lambda` is not `\lambda_0`
-        text = re.sub(re.escape(variable) + tail, spare, text)
+        text = re.sub(re.escape(variable) + tail, " " + spare + " ", text)  # `\\log\\lambda` is not `\\logQ`
         renames[spare] = original
     return text, renames
 
 
-def _expand_indexed_sums(expr: sp.Basic) -> sp.Basic:
-    """`\\sum_{k=1}^{3} y_k` means y_1 + y_2 + y_3: write the terms out (sympy would keep `y_k` one symbol)."""
+def _expand_indexed_sums(expr: sp.Basic, symbol: Callable[[str], sp.Symbol]) -> sp.Basic:
+    """`\\sum_{k=1}^{3} y_k` means y_1 + y_2 + y_3 (and `\\prod` the product): write the terms out (sympy
+    would keep `y_k` one symbol)."""
 
-    def expand(node: sp.Sum) -> sp.Basic:
+    def expand(node: sp.Sum | sp.Product) -> sp.Basic:
         body = node.function
+        combine = sp.Add if isinstance(node, sp.Sum) else sp.Mul
         for index, low, high in reversed(node.limits):
             if not (low.is_Integer and high.is_Integer) or high - low > 50:
-                raise Unsupported("sums are only checked with small numeric limits, e.g. \\sum_{k=1}^{3}")
+                raise Unsupported("sums and products are only checked with small numeric limits, e.g. \\sum_{k=1}^{3}")
             name = str(index)
             terms = []
             for value in range(int(low), int(high) + 1):
@@ -346,12 +486,12 @@ def _expand_indexed_sums(expr: sp.Basic) -> sp.Basic:
                 for sym in body.atoms(sp.Symbol):
                     renamed = _subscript_at(str(sym), name, value)
                     if renamed != str(sym):
-                        swap[sym] = sp.Symbol(renamed, **sym.assumptions0)
+                        swap[sym] = symbol(renamed)  # `y_1` with the domain the comment gives it
                 terms.append(body.xreplace(swap))
-            body = sp.Add(*terms)
+            body = combine(*terms)
         return body
 
-    return expr.replace(lambda e: isinstance(e, sp.Sum), expand)
+    return expr.replace(lambda e: isinstance(e, sp.Sum | sp.Product), expand)
 
 
 def _subscript_at(symbol: str, index: str, value: int) -> str:

@@ -27,7 +27,7 @@ import sympy as sp
 from .latex import GREEK, Domain, Unsupported
 from .results import EVERY_SIZE, PLAUSIBLE, PROVED, REFUTED, TIMEOUT, UNSUPPORTED
 from .sampling import StepTimeout, budget, sample
-from .syntax import Directive
+from .syntax import Directive, split_top
 
 # -- declarations ---------------------------------------------------------------------------------
 _SHAPE = re.compile(r"^(.+?)\s*\\in\s*\\mathbb\{R\}\s*\^\s*(?:\{(.+)\}|(\w))\s*$")
@@ -87,7 +87,7 @@ def split_declarations(clauses: tuple[str, ...]) -> tuple[Declarations, list[str
 
 def _names(text: str) -> list[str]:
     names = []
-    for part in text.split(","):
+    for part in split_top(text, ","):  # `x_{1,1}, y` is two names
         part = part.strip()
         if not part:
             continue
@@ -1231,6 +1231,9 @@ class MatrixAlgebra:
 
     def difference(self, a: Expr, b: Expr) -> Expr:
         return Add((a, Neg(b)))
+
+    def compare(self, a: Expr, op: str, b: Expr, seed: int, limit: float) -> tuple[str, str, dict[str, str]]:
+        raise Unsupported("inequalities between matrices are not checked")
 
     def unknown(self, target: Expr, equation: Expr) -> str | None:
         if not isinstance(target, Atom):

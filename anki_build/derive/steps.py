@@ -8,6 +8,7 @@ a sample point where the sides differ is a *refutation* and is reported.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import time
@@ -20,7 +21,7 @@ import sympy as sp
 from .latex import Domain, Reader, Unsupported
 from .results import PLAUSIBLE, PROVED, REFUTED, SKIPPED, TIMEOUT, UNSUPPORTED, BlockResult, RowResult
 from .sampling import StepTimeout, budget, sample
-from .syntax import Block, Directive
+from .syntax import Block, Directive, split_top
 
 SAMPLES = 12
 _RELATION = re.compile(r"^(.+?)\s*(>|<|\\ge|\\geq|\\le|\\leq|\\in)\s*(.+)$")
@@ -38,7 +39,7 @@ _WORDS = {
 # -- directive → reader ---------------------------------------------------------------------------
 def _names(reader: Reader, text: str) -> list[str]:
     names = []
-    for part in text.split(","):
+    for part in split_top(text, ","):  # `x_{1,1}, y` is two names
         part = part.strip()
         if not part:
             continue
@@ -113,8 +114,10 @@ def configure(directive: Directive) -> tuple[Reader, dict[str, sp.Expr], list[st
     substitutions: dict[str, sp.Expr] = {}
     for definition in directive.lets:
         _let(reader, definition)
+    bounds: dict[sp.Symbol, list[tuple[sp.Expr, bool, bool]]] = {}
     for left, op, right in slack:
-        _case(reader, left, op, right, substitutions)
+        _case(reader, left, op, right, bounds)
+    substitutions.update(_cases(reader, bounds))
     for text in directive.wheres:  # `where K = …`: a scalar by definition
         target = text.partition("=")[0].strip().lstrip("\\")
         if re.fullmatch(r"[A-Za-z]+(?:_\{?\w+\}?)?", target):
@@ -149,8 +152,10 @@ def _let(reader: Reader, definition: str) -> None:
     reader.lets[name] = sp.Lambda(tuple(params), reader.read(right))
 
 
-def _case(reader: Reader, left: str, op: str, right: str, substitutions: dict[str, sp.Expr]) -> None:
-    """`a > \\lambda`: read the case as a = λ + t with t > 0 (a slack variable), and so on."""
+def _case(
+    reader: Reader, left: str, op: str, right: str, bounds: dict[sp.Symbol, list[tuple[sp.Expr, bool, bool]]]
+) -> None:
+    """`a > \\lambda`: a bound on a lone symbol (above or below, strict or not); all of them are kept."""
     lhs, rhs = reader.read(left), reader.read(right)
     strict = op in (">", "<")
     if isinstance(lhs, sp.Symbol):
@@ -159,8 +164,38 @@ def _case(reader: Reader, left: str, op: str, right: str, substitutions: dict[st
         target, other, above = rhs, lhs, op in ("<", "\\le", "\\leq")
     else:
         raise Unsupported(f"the case '{left} {op} {right}' needs a lone symbol on one side")
-    slack = sp.Symbol(f"t_{{{target}}}", positive=True) if strict else sp.Symbol(f"u_{{{target}}}", nonnegative=True)
-    substitutions[str(target)] = other + slack if above else other - slack
+    bounds.setdefault(target, []).append((other, above, strict))
+
+
+def _cases(reader: Reader, bounds: dict[sp.Symbol, list[tuple[sp.Expr, bool, bool]]]) -> dict[str, sp.Expr]:
+    """Each bounded symbol becomes its bound plus a slack (`a = λ + t`, t > 0); a symbol bounded on both
+    sides is `lo + (hi - lo)·u` with u in (0, 1). Every bound is also a condition a sample point must meet,
+    so a point outside the case (hi ≤ lo, or a mixed strict bound at its edge) is never a counterexample."""
+    substitutions: dict[str, sp.Expr] = {}
+    for target, found in bounds.items():
+        lows = [b for b, above, _ in found if above]
+        highs = [b for b, above, _ in found if not above]
+        if lows and highs:
+            low, high = sp.Max(*lows), sp.Min(*highs)
+            u = sp.Symbol(f"u_{{{target}}}", positive=True)
+            reader.domains[str(u)] = Domain(
+                assumptions={"real": True, "positive": True}, interval=(Fraction(0), Fraction(1))
+            )
+            value = low + (high - low) * u
+            reader.conditions.append((high - low, True))
+        elif all(strict for _, _, strict in found):
+            value = (
+                (sp.Max(*lows) + sp.Symbol(f"t_{{{target}}}", positive=True))
+                if lows
+                else (sp.Min(*highs) - sp.Symbol(f"t_{{{target}}}", positive=True))
+            )
+        else:
+            slack = sp.Symbol(f"u_{{{target}}}", nonnegative=True)
+            value = sp.Max(*lows) + slack if lows else sp.Min(*highs) - slack
+        substitutions[str(target)] = value
+        for bound, above, strict in found:
+            reader.conditions.append(((value - bound) if above else (bound - value), strict))
+    return substitutions
 
 
 # -- one row --------------------------------------------------------------------------------------
@@ -183,12 +218,83 @@ def _zero_symbolic(d: sp.Expr) -> bool:
     return False
 
 
+def _allowed(point: dict[sp.Symbol, sp.Rational], reader: Reader, rng: random.Random) -> bool:
+    """The point satisfies every case condition (symbols a condition needs but `d` lacks are sampled too)."""
+    for condition, strict in reader.conditions:
+        extra = {s: sample(s, reader.domains.get(str(s)), rng) for s in condition.free_symbols if s not in point}
+        point.update(extra)
+        value = condition.subs(point)
+        if not value.is_number or not value.is_real or (value <= 0 if strict else value < 0):
+            return False
+    return True
+
+
+def _breakpoints(d: sp.Expr) -> list[sp.Expr]:
+    """Where |·|, sign, max/min, floor/ceil, ReLU switch branches: a wrong step often differs only there."""
+    found: list[sp.Expr] = []
+    for node in sp.preorder_traversal(d):
+        if isinstance(node, sp.Abs | sp.sign | sp.Heaviside):
+            found.append(node.args[0])
+        elif isinstance(node, sp.Max | sp.Min):
+            found.extend(a - b for a, b in itertools.combinations(node.args, 2))
+        elif isinstance(node, sp.floor | sp.ceiling | sp.frac):
+            found.append(node.args[0])
+        elif isinstance(node, sp.Piecewise):
+            for _, condition in node.args:
+                if isinstance(condition, sp.core.relational.Relational):
+                    found.append(condition.lhs - condition.rhs)
+    return found[:40]
+
+
+_NUDGES = (0, 0, sp.Rational(1, 10**6), -sp.Rational(1, 10**6), 0, sp.Rational(1, 10**15))
+
+
+def _near_breakpoint(
+    point: dict[sp.Symbol, sp.Rational], breakpoints: list[sp.Expr], reader: Reader, rng: random.Random, nudge: sp.Expr
+) -> None:
+    """Move one symbol onto (or just beside) a branch switch, solving the switch for it when it is linear."""
+    if not breakpoints:
+        return
+    g = rng.choice(breakpoints)
+    candidates = [s for s in g.free_symbols if s in point and not s.is_integer]
+    if not candidates:
+        return
+    x = rng.choice(sorted(candidates, key=str))
+    others = {k: v for k, v in point.items() if k != x}
+    g = g.subs(others)
+    if isinstance(g, sp.Expr) and g.has(sp.floor, sp.ceiling, sp.frac):
+        return
+    try:
+        if not g.is_polynomial(x) or sp.degree(g, x) != 1:
+            return
+        coefficient, constant = sp.Poly(g, x).all_coeffs()
+    except (sp.PolynomialError, ValueError, TypeError):
+        return
+    target = -constant / coefficient
+    if isinstance(g, sp.Expr) and not target.is_Rational:
+        return
+    target += nudge
+    domain = reader.domains.get(str(x))
+    if (x.is_positive and target <= 0) or (x.is_nonnegative and target < 0) or (x.is_negative and target >= 0):
+        return
+    if x.is_nonpositive and target > 0:
+        return
+    if domain and domain.interval and not (domain.interval[0] < target < domain.interval[1]):
+        return
+    point[x] = target
+
+
 def _numeric(d: sp.Expr, reader: Reader, seed: int) -> tuple[str, dict[str, str]]:
     rng = random.Random(seed)
     symbols = sorted(d.free_symbols, key=str)
+    breakpoints = _breakpoints(d)
     good = 0
-    for _ in range(SAMPLES * 3):
+    for trial in range(SAMPLES * 3):
         point = {s: sample(s, reader.domains.get(str(s)), rng) for s in symbols}
+        if trial < len(_NUDGES):  # the first points sit on a branch switch, or just beside it
+            _near_breakpoint(point, breakpoints, reader, rng, _NUDGES[trial])
+        if not _allowed(point, reader, rng):
+            continue
         try:
             exact = d.subs(point)
             if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -273,7 +379,7 @@ def _how_many(equation: sp.Expr, unknown: sp.Symbol, value: sp.Expr, limit: floa
     """ "the unique solution" only when sympy's solver says so; otherwise say what was shown."""
     try:
         with budget(limit):
-            roots = sp.solve(equation, unknown, dict=False)
+            roots = sp.solve(equation.doit(), unknown, dict=False)
     except (StepTimeout, NotImplementedError, ValueError, TypeError):
         return "a solution (whether it is the only one was not decided)"
     if isinstance(roots, list) and len(roots) == 1:
@@ -281,6 +387,82 @@ def _how_many(equation: sp.Expr, unknown: sp.Symbol, value: sp.Expr, limit: floa
     if isinstance(roots, list) and len(roots) > 1:
         return f"one of {len(roots)} solutions (the others are not ruled out as the optimum)"
     return "a solution (whether it is the only one was not decided)"
+
+
+def check_order(a: sp.Expr, op: str, b: sp.Expr, reader: Reader, seed: int, limit: float) -> tuple[str, str, dict]:
+    """`a op b` for every allowed value: decided by sympy for one real variable (a polynomial or rational
+    function on the declared domain); otherwise only a counterexample can be found (refuted) or not."""
+    gap = sp.Add(b, -a) if op in ("<", "<=") else sp.Add(a, -b)  # must be > 0 (strict) or >= 0
+    strict = op in ("<", ">")
+    try:
+        with budget(limit):
+            gap = sp.cancel(gap.doit())
+            symbols = sorted(gap.free_symbols, key=str)
+            if not symbols and gap.is_number:
+                holds = bool(gap > 0) if strict else bool(gap >= 0)
+                return (PROVED, "sympy decides it", {}) if holds else (REFUTED, "the inequality is false", {})
+            if len(symbols) == 1 and gap.is_rational_function(symbols[0]) and not symbols[0].is_integer:
+                x = symbols[0]
+                domain = _domain_set(x, reader.domains.get(str(x)))
+                where = sp.solve_univariate_inequality(
+                    (gap > 0) if strict else (gap >= 0), x, relational=False, domain=domain
+                )
+                if domain.is_subset(where):
+                    return PROVED, "sympy decides it for every allowed value", {}
+                witness = _witness(sp.Complement(domain, where))
+                if witness is not None and gap.subs(x, witness).is_finite:
+                    return REFUTED, "the inequality fails", {str(x): str(witness)}
+    except (StepTimeout, NotImplementedError, ValueError, TypeError):
+        pass
+    try:
+        with budget(limit):
+            rng = random.Random(seed)
+            tried = 0
+            for _ in range(SAMPLES * 3):
+                point = {s: sample(s, reader.domains.get(str(s)), rng) for s in sorted(gap.free_symbols, key=str)}
+                if not _allowed(point, reader, rng):
+                    continue
+                value = gap.subs(point)
+                if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_real:
+                    continue
+                tried += 1
+                if (value <= 0) if strict else (value < 0):
+                    return REFUTED, "the inequality fails", {str(k): str(v) for k, v in point.items()}
+    except (StepTimeout, TypeError, ValueError):
+        tried = 0
+    return UNSUPPORTED, f"not decided by sympy (it holds at {tried} sample points)", {}
+
+
+def _domain_set(x: sp.Symbol, domain: Domain | None) -> sp.Set:
+    if domain and domain.interval:
+        low, high = domain.interval
+        return sp.Interval(sp.Rational(low.numerator, low.denominator), sp.Rational(high.numerator, high.denominator))
+    if x.is_positive:
+        return sp.Interval.open(0, sp.oo)
+    if x.is_negative:
+        return sp.Interval.open(-sp.oo, 0)
+    if x.is_nonnegative:
+        return sp.Interval(0, sp.oo)
+    if x.is_nonpositive:
+        return sp.Interval(-sp.oo, 0)
+    return sp.S.Reals
+
+
+def _witness(gaps: sp.Set) -> sp.Expr | None:
+    """A point of a set where the inequality fails (an end point, or the middle of an interval)."""
+    for part in gaps.args if isinstance(gaps, sp.Union) else (gaps,):
+        if isinstance(part, sp.FiniteSet) and part.args:
+            return part.args[0]
+        if isinstance(part, sp.Interval):
+            low, high = part.start, part.end
+            if low.is_finite and high.is_finite:
+                return (low + high) / 2
+            if low.is_finite:
+                return low + 1
+            if high.is_finite:
+                return high - 1
+            return sp.Integer(0)
+    return None
 
 
 class ScalarAlgebra:
@@ -318,6 +500,9 @@ class ScalarAlgebra:
     def equal(self, a: sp.Expr, b: sp.Expr, seed: int, limit: float) -> tuple[str, str, dict[str, str]]:
         return check_equal(a, b, self.reader, seed, limit)
 
+    def compare(self, a: sp.Expr, op: str, b: sp.Expr, seed: int, limit: float) -> tuple[str, str, dict[str, str]]:
+        return check_order(a, op, b, self.reader, seed, limit)
+
     def unknown(self, target: sp.Expr, equation: sp.Expr) -> sp.Symbol | None:
         return _base_symbol(target, equation)
 
@@ -353,34 +538,72 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
         return result
     chain_lhs: Any = None
     previous_rhs: Any = None
-    first_derivative = False
+    first_derivative = False  # `\Rightarrow` solves "last right side = 0" (a gradient, or a row set to zero)
+    gradient = False  # … and that is a first-order condition
+    ordered = False  # the chain since its start has an inequality: no equation for `\Rightarrow`
     refuted_line: int | None = None
     after_skip: int | None = None
     for index, row in enumerate(block.rows):
         started = time.perf_counter()
         out = RowResult(line=row.line, text=row.text, verdict=SKIPPED, detail=row.reason)
         result.rows.append(out)
-        if row.kind in ("skip", "relation"):
+        if row.kind == "skip":
             after_skip, previous_rhs = row.line, None
-            if row.kind == "relation":  # not checked; the next row is compared with its right side, never earlier
-                out.verdict = UNSUPPORTED
-                try:
-                    previous_rhs = algebra.read(row.rhs) if row.rhs else None
-                except (Unsupported, StepTimeout):
-                    previous_rhs = None
+            continue
+        if row.kind == "relation":  # decided where sympy can; the next row continues from its right side
+            left, ordered = previous_rhs, True
+            if row.lhs:
+                chain_lhs, first_derivative = None, False
+            previous_rhs = None
+            try:
+                rhs = algebra.read(row.rhs)
+                previous_rhs = rhs
+                if not row.relation:
+                    raise Unsupported(row.reason)
+                if row.lhs:
+                    left = algebra.read(row.lhs)
+                elif left is None:
+                    raise Unsupported("continues a chain, but the row above is not checked")
+                out.verdict, out.detail, out.counterexample = algebra.compare(
+                    left, row.relation, rhs, index, step_limit
+                )
+            except Unsupported as exc:
+                out.verdict, out.detail = UNSUPPORTED, str(exc)
+            except StepTimeout:
+                out.verdict, out.detail = TIMEOUT, f"sympy needed more than {step_limit:g} s"
+            if out.verdict != PROVED:
+                after_skip = row.line
+            if out.verdict == REFUTED and refuted_line is None:
+                refuted_line = row.line
+            elif refuted_line is not None:
+                out.depends_on_refuted = refuted_line
+            out.seconds = round(time.perf_counter() - started, 4)
             continue
         try:
             rhs = algebra.read(row.rhs)
+            following = next((r.kind for r in block.rows[index + 1 :] if r.kind != "skip"), "")
+            if row.rhs.strip() == "0" and row.kind in ("start", "continue") and following == "implies":
+                # `L'(w) &= 0` / `&= 0` right before `\Rightarrow`: setting it to zero, a condition, not a claim
+                if row.kind == "start":
+                    raw_lhs = algebra.parse(row.lhs)
+                    gradient = algebra.has_derivative(raw_lhs)
+                    previous_rhs = chain_lhs = algebra.prepare(raw_lhs)
+                elif previous_rhs is None:
+                    raise Unsupported("'&= 0' sets the row above to zero, but it is not checked")
+                first_derivative, ordered = True, False
+                out.detail = "sets the expression to zero: a condition to solve, not a claim"
+                continue
             if row.kind == "start" and row.lhs.strip() == "0":
                 # `0 = g(x)`: a condition to solve (e.g. a subgradient condition), not a claim
-                chain_lhs, previous_rhs, first_derivative = algebra.zero, rhs, False
+                chain_lhs, previous_rhs, first_derivative, gradient = algebra.zero, rhs, False, False
                 out.detail = "a condition to solve, not a claim; the rows below are checked against it"
                 continue
             if row.kind == "start":
+                ordered = False
                 raw_lhs = algebra.parse(row.lhs)
                 # `\frac{d}{dw}L`, `-\frac{d}{dp}(…)`, `\frac12\frac{d}{dw}…`, a sum of derivatives: a gradient,
                 # which `\Rightarrow` sets to zero (a first-order condition)
-                first_derivative = algebra.has_derivative(raw_lhs)
+                first_derivative = gradient = algebra.has_derivative(raw_lhs)
                 chain_lhs = algebra.prepare(raw_lhs)
                 left = chain_lhs
             elif row.kind == "continue":
@@ -392,6 +615,8 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
             else:  # implies: `\Rightarrow v = e` must satisfy the equation above
                 if previous_rhs is None or chain_lhs is None:
                     raise Unsupported("'\\Rightarrow' needs an equation above it")
+                if ordered:
+                    raise Unsupported("the chain above has an inequality: there is no equation to solve")
                 target = algebra.target(row.lhs)
                 equation = previous_rhs if first_derivative else algebra.difference(chain_lhs, previous_rhs)
                 unknown = algebra.unknown(target, equation)
@@ -407,10 +632,10 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
                 if out.verdict == PROVED:
                     claim = f"{algebra.show(target)} = {algebra.show(rhs)}"
                     out.detail = f"{claim} is {algebra.how_many(equation, unknown, rhs, step_limit)}"
-                    if first_derivative:
+                    if gradient:
                         out.detail += " of the first-order condition"
                 # what follows the conclusion continues from it, not from the equation
-                chain_lhs, previous_rhs, first_derivative = target, rhs, False
+                chain_lhs, previous_rhs, first_derivative, gradient = target, rhs, False, False
                 if out.verdict == REFUTED and refuted_line is None:
                     refuted_line = row.line
                 elif refuted_line is not None:

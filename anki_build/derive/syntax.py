@@ -19,7 +19,7 @@ Clauses (`;`-separated): symbol domains (`w, a real`, `\\lambda > 0`, `x \\ge 0`
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 CHECK_COMMENT = re.compile(r"^\s*<!--\s*check\s*:?(.*?)-->\s*$", re.DOTALL | re.IGNORECASE)
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|split|gathered|eqnarray\*?)\}")
@@ -64,6 +64,10 @@ def parse_directive(comment: str) -> Directive | None:
     return Directive(tuple(clauses), tuple(lets), tuple(wheres), tuple(functions), nocheck)
 
 
+_CASES_BODY = re.compile(r"\\begin\{cases\}.*?\\end\{cases\}", re.DOTALL)
+_ORDER = {"<": "<", ">": ">", "\\le": "<=", "\\leq": "<=", "\\ge": ">=", "\\geq": ">="}
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of the block: `lhs &= rhs` (start), `&= rhs` (continue), `\\Rightarrow v &= e` (implies)."""
@@ -74,9 +78,10 @@ class Row:
     text: str
     line: int  # 1-based line in the file
     reason: str = ""
+    relation: str = ""  # for "relation" rows with one relation: "<", "<=", ">", ">=" (others stay "")
 
 
-def _split_top(text: str, sep: str) -> list[str]:
+def split_top(text: str, sep: str) -> list[str]:
     """Split at `sep` outside braces."""
     parts, depth, start, i = [], 0, 0, 0
     while i < len(text):
@@ -106,9 +111,24 @@ def _split_top(text: str, sep: str) -> list[str]:
 def split_rows(tex: str, first_line: int) -> list[Row]:
     """Rows of an `aligned` (or single-equation) block; `first_line` is the line the TeX starts on."""
     body = _ENV.sub(lambda m: " " * len(m[0]), tex)
+    # a `cases` environment is one term of a row: its `\\\\`, `&` and relations are its own
+    masks: dict[str, str] = {}
+
+    def mask(match: re.Match[str]) -> str:
+        token = "\\abcases" + "".join(chr(97 + int(d)) for d in str(len(masks)))
+        masks[token] = match[0]
+        return token + " " * max(0, len(match[0]) - len(token) - match[0].count("\n")) + "\n" * match[0].count("\n")
+
+    body = _CASES_BODY.sub(mask, body)
+
+    def unmask(text: str) -> str:
+        for token, original in masks.items():
+            text = re.sub(re.escape(token) + r"(?![a-z])", lambda _, o=original: o, text)
+        return text
+
     rows: list[Row] = []
     offset = 0
-    for piece in _split_top(body, "\\\\"):
+    for piece in split_top(body, "\\\\"):
         start = offset + (len(piece) - len(piece.lstrip()))
         offset += len(piece) + 2
         line = first_line + body[:start].count("\n")
@@ -126,11 +146,11 @@ def split_rows(tex: str, first_line: int) -> list[Row]:
         if relations:  # `&\le 2x^2 + 2`: not checked, and its right side is what the next row continues from
             last = relations[-1]
             lhs, rhs = clean[: relations[0].start()].replace("&", "").strip(), clean[last.end() :].replace("&", "")
-            rows.append(
-                Row("relation", lhs, rhs.strip(), text, line, "inequalities and approximations are not checked")
-            )
+            op = _ORDER.get(relations[0][0]) if len(relations) == 1 else None
+            reason = "approximations and chained relations are not checked" if op is None else ""
+            rows.append(Row("relation", lhs, rhs.strip(), text, line, reason, op or ""))
             continue
-        sides = [s.replace("&", "").strip() for s in _split_top(clean, "=")]
+        sides = [s.replace("&", "").strip() for s in split_top(clean, "=")]
         if len(sides) != 2 or not sides[1]:
             reason = "not an equation 'a = b'" if len(sides) < 2 else "more than one '=' in the row"
             rows.append(Row("skip", "", "", text, line, reason))
@@ -138,6 +158,8 @@ def split_rows(tex: str, first_line: int) -> list[Row]:
         lhs, rhs = sides
         kind = "implies" if implies else ("continue" if not lhs else "start")
         rows.append(Row(kind, lhs, rhs, text, line))
+    if masks:
+        rows = [replace(r, lhs=unmask(r.lhs), rhs=unmask(r.rhs), text=" ".join(unmask(r.text).split())) for r in rows]
     return rows
 
 
