@@ -1253,6 +1253,9 @@ class MatrixAlgebra:
     def show(self, node: Expr) -> str:
         return show(node)
 
+    def kind_of_point(self, gradient: Expr, unknown: str, value: Expr, limit: float) -> str:
+        return " (whether it is a minimum was not decided)"
+
     def how_many(self, equation: Expr, unknown: str, value: Expr, limit: float) -> str:
         return "a solution for every size where the inverses exist (whether it is the only one was not decided)"
 

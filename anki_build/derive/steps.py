@@ -515,6 +515,19 @@ class ScalarAlgebra:
     def show(self, expr: sp.Expr) -> str:
         return str(expr)
 
+    def kind_of_point(self, gradient: sp.Expr, unknown: sp.Symbol, value: sp.Expr, limit: float) -> str:
+        """The sign of the gradient's slope there: a stationary point is not always a minimum."""
+        try:
+            with budget(limit):
+                slope = sp.simplify(sp.diff(gradient.doit(), unknown).subs(unknown, value))
+        except (StepTimeout, TypeError, ValueError, NotImplementedError):
+            return ""
+        if slope.is_positive:
+            return " (a minimum: the second derivative is positive there)"
+        if slope.is_negative:
+            return " (a maximum, not a minimum: the second derivative is negative there)"
+        return " (whether it is a minimum was not decided)"
+
     def how_many(self, equation: sp.Expr, unknown: sp.Symbol, value: sp.Expr, limit: float) -> str:
         return _how_many(equation, unknown, value, limit)
 
@@ -633,7 +646,9 @@ def check_block(block: Block, step_limit: float = 5.0) -> BlockResult:
                     claim = f"{algebra.show(target)} = {algebra.show(rhs)}"
                     out.detail = f"{claim} is {algebra.how_many(equation, unknown, rhs, step_limit)}"
                     if gradient:
-                        out.detail += " of the first-order condition"
+                        out.detail += " of the first-order condition" + algebra.kind_of_point(
+                            equation, unknown, rhs, step_limit
+                        )
                 # what follows the conclusion continues from it, not from the equation
                 chain_lhs, previous_rhs, first_derivative, gradient = target, rhs, False, False
                 if out.verdict == REFUTED and refuted_line is None:
