@@ -664,20 +664,7 @@ def mentions(node: Expr, name: str) -> bool:
         return node.name == name
     if isinstance(node, Deriv):
         return node.var == name or mentions(node.body, name)
-    children = {
-        Add: lambda n: n.terms,
-        Mul: lambda n: n.factors,
-        Neg: lambda n: (n.arg,),
-        Transpose: lambda n: (n.arg,),
-        Inverse: lambda n: (n.arg,),
-        Div: lambda n: (n.num, n.den),
-        Power: lambda n: (n.base, n.exp),
-        Call: lambda n: (n.arg,),
-    }
-    for kind, get in children.items():
-        if isinstance(node, kind):
-            return any(mentions(child, name) for child in get(node))
-    return False
+    return any(mentions(child, name) for child in _children(node))
 
 
 def has_derivative(node: Expr) -> bool:
@@ -961,6 +948,10 @@ class Free:
         rows, cols = self.typer.atoms[name]
         return (cols, rows) if transposed else (rows, cols)
 
+    def _gradient_word(self, u: Word, v: Word, transposed: bool) -> Word:
+        """d/dX of u·X·v is uᵀvᵀ, of u·Xᵀ·v it is v·u (for a 1×1 word or a trace)."""
+        return _cancel(v + u if transposed else self.transpose_word(u) + self.transpose_word(v))
+
     def derivative(self, var: str, poly: Poly) -> Poly:
         """∂/∂var of a scalar polynomial: for each occurrence u·X·v → uᵀvᵀ, u·Xᵀ·v → v·u."""
         if var not in self.typer.decl.kinds:
@@ -978,8 +969,7 @@ class Free:
                         if n == var and inv:
                             raise NotFree
                         if n == var:
-                            u, v = inner[:j], inner[j + 1 :]  # type: ignore[index]
-                            grad = _cancel(v + u if t else self.transpose_word(u) + self.transpose_word(v))
+                            grad = self._gradient_word(inner[:j], inner[j + 1 :], t)  # type: ignore[index]
                             out[grad] = out.get(grad, 0) + c
                     continue
                 if inner is not None and _mentions_letter(inner, var):
@@ -988,9 +978,7 @@ class Free:
                     continue
                 if inverted:
                     raise NotFree
-                u, v = word[:i], word[i + 1 :]
-                grad = v + u if transposed else self.transpose_word(u) + self.transpose_word(v)
-                grad = _cancel(grad)
+                grad = self._gradient_word(word[:i], word[i + 1 :], transposed)
                 out[grad] = out.get(grad, 0) + c
         return self.normal(_clean(out))
 
