@@ -179,6 +179,22 @@ _AS_FOLLOWS = re.compile(
     r"(?:如下所示|如下|as follows|is given by|is defined as|defined by)\s*[:：]?\s*$", re.IGNORECASE
 )
 _PARALLEL = re.compile(r"^\s*(?:同理|类似地|类似的|同样地?|similarly|likewise|analogously)", re.IGNORECASE)
+# A derivation announced by its first label (`推导过程如下`, `Proof:`): the steps below it are one card.
+_DERIVES = re.compile(
+    r"推导过程|推导如下|推导[:：]|证明[:：]|证明如下|证明过程|^\s*(?:proof|derivation)\b|\bthe derivation\b|\bproof\b[:.]",
+    re.IGNORECASE,
+)
+# A worked example, not a formula to learn (`例如，长度为 4 的序列……的概率为`): the label starts with the cue,
+# or its last clause does; `例如逻辑回归中` names the model the formula belongs to, and is not an example.
+_EXAMPLE_CUE = r"(?:例如|比如|譬如|举例来说|举个例子|for example|for instance|e\.g\.|as an example)"
+_EXAMPLE = re.compile(rf"^{_EXAMPLE_CUE}|[，,；;。]\s*{_EXAMPLE_CUE}[^，,；;。]*$", re.IGNORECASE)
+_INSTANCE = re.compile(rf"{_EXAMPLE_CUE}\s*[\u4e00-\u9fffA-Za-z ]{{2,16}}[中里]$", re.IGNORECASE)
+_MAX_STEP = 120  # shown characters of a sentence between two steps of one announced derivation
+
+
+def example_label(text: str) -> bool:
+    text = re.sub(r"\s+", " ", text).strip(" :：")
+    return _EXAMPLE.search(text) is not None and _INSTANCE.search(text) is None
 
 
 def _weak_paragraph(node: SyntaxTreeNode) -> bool:
@@ -190,10 +206,30 @@ def _weak_paragraph(node: SyntaxTreeNode) -> bool:
     return weak_label(text) and not _PARALLEL.match(text)
 
 
+def _link(node: SyntaxTreeNode, derivation: bool) -> bool:
+    """A sentence between two display blocks that continues the same card: a connective, or (in an announced
+    derivation) any short sentence that does not announce a derivation of its own."""
+    if node.type != "paragraph":
+        return False
+    if _weak_paragraph(node):
+        return True
+    label = _label_of(node)
+    if label is None or not label[1]:
+        return False
+    text = plain(inline_children(node))
+    short = _shown_length(inline_children(node)) <= _MAX_STEP
+    return derivation and short and not example_label(text) and _DERIVES.search(text) is None
+
+
 def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """Display math: one formula card per block, or one derivation card for a chain linked by connectives."""
     if display_token(nodes[i]) is None:
         return None
+    head = _label_of(ctx.previous)
+    if head is not None and head[1] and example_label(plain(head[0])) and not ctx.block_check:
+        ctx.explain(ctx.location(nodes[i]).line, "a worked example, not a formula to learn", rule=ctx.rule)
+        return i + 1
+    derivation = head is not None and _DERIVES.search(plain(head[0])) is not None
     chain = [nodes[i]]
     end = i + 1
     linked = False
@@ -201,12 +237,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
         if display_token(nodes[end]) is not None:
             chain.append(nodes[end])
             end += 1
-        elif (
-            end + 1 < len(nodes)
-            and nodes[end].type == "paragraph"
-            and _weak_paragraph(nodes[end])
-            and display_token(nodes[end + 1]) is not None
-        ):
+        elif end + 1 < len(nodes) and _link(nodes[end], derivation) and display_token(nodes[end + 1]) is not None:
             chain += [nodes[end], nodes[end + 1]]
             linked = True
             end += 2
@@ -217,7 +248,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
         extra_nodes.append(nodes[end])
         end += 1
 
-    label = _label_of(ctx.previous)
+    label = head
     sentence = False
     context: list[SyntaxTreeNode] = []
     fallback = False
@@ -256,6 +287,21 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
         return end
 
     text = plain(label_tokens)
+    if not check and len(chain) > 1:  # blocks side by side under one label: one card shows them all
+        token = display_token(chain[0])
+        assert token is not None
+        front = _named(label_tokens, token.content) if fallback else label_tokens
+        ctx.add(
+            NoteKind.FORMULA,
+            _counted(ctx, text),
+            inline_fragment(front),
+            Fragment([tok for node in chain for tok in _block_tokens(node)], inline=False),
+            ctx.location(chain[0]),
+            extra,
+            sentence_label=sentence,
+            root_text=text,
+        )
+        return end
     for node in chain:
         token = display_token(node)
         if token is None or not token.content.strip():
@@ -278,20 +324,25 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             check = ""
             continue
         front = _named(label_tokens, token.content) if fallback else label_tokens
-        key = text  # identity stays with the label; the left-hand side only makes the front specific
-        counts = ctx.formula_labels
-        counts[key] = counts.get(key, 0) + 1  # several formulas under one label: numbered in order
         ctx.add(
             NoteKind.FORMULA,
-            key if counts[key] == 1 else f"{key} {counts[key]}",
+            _counted(ctx, text),
             inline_fragment(front),
             Fragment(_block_tokens(node), inline=False),
             ctx.location(node),
             extra,
             sentence_label=sentence,
-            root_text=key,
+            root_text=text,
         )
     return end
+
+
+def _counted(ctx: Context, key: str) -> str:
+    """The label as the note's key (identity stays with the label; a left-hand side only makes the front
+    specific); several formulas under one label are numbered in order."""
+    counts = ctx.formula_labels
+    counts[key] = counts.get(key, 0) + 1
+    return key if counts[key] == 1 else f"{key} {counts[key]}"
 
 
 def checked_derivation(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:

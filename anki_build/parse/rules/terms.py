@@ -757,6 +757,36 @@ _FACETS = word_set(
     "核心思想|思想|思路|目的|意义|步骤|流程|本质|效果|影响|优缺点|注意事项|适用范围|使用场景|"
     "pros|cons|advantages|disadvantages|limitations|benefits|drawbacks|applications"
 )
+# A heading that names its subject and one side of it (`BN的问题`, `BN计算过程`); without `的` only the facets
+# that cannot end a name (`马尔可夫过程`, `优化问题` are names).
+_TRAILING_FACETS = _FACETS | word_set("过程|问题|主要问题|存在的问题|好处|弊端|优劣|异同|适用条件|计算方法|计算方式")
+_BARE_FACETS = word_set(
+    "计算过程|训练过程|推导过程|求解过程|优缺点|优点|缺点|原理|工作原理|基本原理|步骤|流程|作用|特点|局限性|适用场景"
+)
+
+
+def _alternatives(words: set[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_OWN_FACET = re.compile(
+    rf"^(?P<subject>\S.{{1,24}}?)\s*(?:的\s*(?P<facet>{_alternatives(_TRAILING_FACETS)})|(?P<bare>{_alternatives(_BARE_FACETS)}))$"
+    r"|^(?P<facet_en>advantages|disadvantages|limitations|benefits|drawbacks|applications|properties|pros and cons)"
+    r"\s+of\s+(?:the\s+)?(?P<subject_en>\S.{1,40})$",
+    re.IGNORECASE,
+)
+
+
+def own_facet(text: str) -> tuple[str, str] | None:
+    """(subject, facet) of a heading that asks about one side of a thing: `BN的作用`, `Limitations of ReLU`."""
+    found = _OWN_FACET.match(text)
+    if found is None or question_like(text):  # `解释 MLP 的工作原理` asks: heading-asks answers it
+        return None
+    subject = (found["subject"] or found["subject_en"]).strip()
+    facet_name = found["facet"] or found["bare"] or found["facet_en"]
+    if not term_like(subject, max_cjk=12, max_words=5) or generic(subject):
+        return None
+    return subject, facet_name
 
 
 def _label_and_rest(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
@@ -789,9 +819,15 @@ def facet_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     """`#### 优点` under `## 线性回归`: asked as "线性回归的优点？", answered by the section."""
     node = nodes[i]
     _, name = heading_text(node)
-    if name.casefold() not in _FACETS or node.tag == "h1":
+    if node.tag == "h1":
         return None
-    subject = _subject(ctx, int(node.tag[1]))
+    own = own_facet(name)
+    if own is not None:  # `### BN的作用`: the heading names its subject itself
+        subject, name = own
+    elif name.casefold() not in _FACETS:
+        return None
+    else:
+        subject = _subject(ctx, int(node.tag[1]))
     body = [n for n in _section_body(nodes, i) if n.type != "hr"][:_MAX_ANSWER_BLOCKS]
     if not subject or not body:
         return None
