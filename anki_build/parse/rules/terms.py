@@ -24,6 +24,7 @@ from ..tokens import (
     paragraph_tokens,
     plain,
     split_lines,
+    strip_trailing_colon,
     text_token,
     trim,
     with_content,
@@ -54,6 +55,8 @@ _NAMED = re.compile(
     re.IGNORECASE,
 )
 _MAX_TERM_CJK = 16
+# A definition that is really a procedure step or a pointer (`将…代入`, `如下`), not what the term is.
+_DOES_START = re.compile(r"^\s*(?:将|把|对|代入|带入|如下|可得|得到|即可|then|so|we)", re.IGNORECASE)
 _MAX_NAMED = 4  # terms named in one paragraph, each of which gets the paragraph as its back
 _MAX_ANSWER_BLOCKS = 6
 
@@ -84,6 +87,20 @@ def _term_tokens(term: list[Token]) -> list[Token]:
     if term and term[-1].type == "text":
         term = [*term[:-1], with_content(term[-1], re.sub(r"(?:的)?定义$", "", term[-1].content.rstrip()))]
     return trim(term)
+
+
+def _marked_term(term: list[Token]) -> list[Token]:
+    """`定义**前向变量**：…`: the bold words after a naming verb are the term."""
+    named = trim(term)
+    if (
+        len(named) >= 4
+        and named[0].type == "text"
+        and re.fullmatch(r"\s*(?:定义|记|令|设|称|define|let)\s*", named[0].content, re.IGNORECASE)
+        and named[1].type == "strong_open"
+        and named[-1].type == "strong_close"
+    ):
+        return trim(named[2:-1])
+    return term
 
 
 def _item_defines(item: SyntaxTreeNode) -> bool:
@@ -184,7 +201,7 @@ def group_note(ctx: Context, term: list[Token], nodes: list[SyntaxTreeNode], i: 
     from .words import action
 
     text = bare(plain(term))
-    if generic(text) or not term_like(text) or ctx.answering or action(text):
+    if generic(text) or not term_like(text) or ctx.answering or action(text) or _DESCRIPTION.search(text):
         return  # inside an answer, a label over a list is one of its points; a step is not a term
     back = blocks_of([nodes[i + 1]])
     where = ctx.location(nodes[i])
@@ -239,6 +256,15 @@ def _names_something(text: str) -> bool:
     return bool(re.search(r"[\u4e00-\u9fff]|[A-Za-z]{2,}", re.sub(r"\\[A-Za-z]+|\$[^$]*\$", " ", text)))
 
 
+# A phrase that describes or counts rather than names (`典型的四个VC维`, `两种重要的单点错误衡量`, `定义 δ`,
+# `小的M`, `case 2`): a label over what follows, not a term to learn.
+_DESCRIPTION = re.compile(
+    r"^(?:典型|常用|常见|新|主要|重要|其他|其它|以下|下面|上述|如下|一些|部分|所有|各种|不同|"
+    r"[两三四五六七八九十几多]|\d+)\s*(?:的|种|个|类|大|项|条|点)"
+    r"|^(?:定义|一句话|总之|简单来说|形象记忆|举例|有(?:较|很|一定|一些|多|着|了|助于)|具有|没有|存在|[小大高低长短多少强弱]的)"
+    r"|^(?:case|情况|情形|场景|步骤|step)\s*\d+$|^(?:the|some|two|three|several|common|typical|main)\s",
+    re.IGNORECASE,
+)
 _PREDICATE = re.compile(r"非常|很|较为|更加|特别|十分|严重|容易|难以|不能|无法|能够|可以|需要|应该|导致|使得|比[^较]")
 
 
@@ -254,6 +280,8 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
         return False
     text = plain(term)
     if not term_like(text, max_cjk=_MAX_TERM_CJK) or not _names_something(text) or _PREDICATE.search(text):
+        return False
+    if _DESCRIPTION.search(bare(text)):
         return False
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     if any(t.type.startswith("math") for t in term) and cjk > 4:  # `$\beta_2 = 0.999$ 时二阶矩的偏差…`
@@ -300,6 +328,7 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if found is None:
         return None
     term, rest = found
+    term = _marked_term(term)
     text = plain(term)
     list_below = i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list")
     if list_below and not rest and len(lines) == 1 and not ctx.answering and _PROCEDURE.search(bare(text)):
@@ -318,6 +347,13 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
             ctx.points.add(id(nodes[i + 1]))
         return None
     if len(lines) == 1 and _ends_in_colon(rest) and _formula_next(nodes, i):
+        # `MMSE 估计：给定观测后最小化条件期望的二次误差：` then its formula: the term is defined here, and the
+        # sentence still labels the formula (the formula rule sees this paragraph next)
+        definition = strip_trailing_colon(rest)
+        if _substantive(definition) and not question_like(text) and not _DOES_START.match(plain(definition)):
+            back = [*paragraph_tokens(definition, node.map), *blocks_of([nodes[i + 1]])]
+            _make(ctx, NoteKind.CONCEPT, _term_tokens(term), back, node)
+            return i + 1
         return None  # `一维卡尔曼滤波：两个高斯…相乘：` then a formula: the sentence labels the formula
     if rest and not _substantive(rest) and not (_in_term_list(node) and _substantive(rest, 3)):
         ctx.explain(ctx.location(node).line, f"what follows '{text[:30]}：' is too short to define it", rule=ctx.rule)
