@@ -128,10 +128,14 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     answer_group = ctx.answering and not kinds_label(text) and list_below and not defining_list(nodes[i + 1])
     if list_below and not rest and (points_label(text) or answer_group):
         ctx.points.add(id(nodes[i + 1]))  # inside an answer, `**梯度消失**：` over a list: its points
+    elif list_below and not rest and kinds_label(text):
+        ctx.kind_lists.add(id(nodes[i + 1]))  # `**关键概念**：` over a list: each item names a term
     if generic(text, exact=True) or (not rest and generic(text)):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
         return None  # a heuristic may still ask about it (`facet`)
     point = (not technical(text) or not rest or _enumeration(rest)) and not asked_about(text, ctx.question)
+    if _named_kind(ctx, node) and rest:
+        point = False
     if (ctx.points_only or (ctx.answering and point)) and not question_like(text):
         ctx.explain(where.line, f"'{text}' is a point of the answer above, not a term of its own")
         return i + 1
@@ -171,11 +175,17 @@ def _says_something(rest: list[Token]) -> bool:
     )
 
 
+def _named_kind(ctx: Context, node: SyntaxTreeNode) -> bool:
+    """The paragraph is an item of a list under a label of named kinds (`**关键概念**：`)."""
+    item = node.parent
+    return item is not None and item.type == "list_item" and item.parent is not None and id(item.parent) in ctx.kind_lists
+
+
 def _enumeration(rest: list[Token]) -> bool:
     """`SMOTE、ADASYN`, `多线程、SIMD指令`: a few names listed, not a sentence that defines."""
     text = plain(rest).strip(" 。.")
     parts = [p for p in re.split(r"[、,，/]|\s\+\s", text) if p.strip()]
-    return len(parts) >= 2 and all(len(p.strip()) <= 16 for p in parts) and not re.search(r"[是指为用将把]", text)
+    return len(parts) >= 2 and all(len(p.strip()) <= 16 for p in parts) and not re.search(r"[是指为用将把=]", text)
 
 
 def definition_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:

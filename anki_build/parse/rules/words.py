@@ -65,8 +65,10 @@ METADATA = word_set(
 )
 # A label over a list of named kinds (`**变种**：`, `**常见调度策略**：`): the items are terms, not points.
 _KINDS = re.compile(
-    r"(?:类型|种类|变种|变体|分类|类别|方法|算法|参数|策略|模型|函数|技术|调度|方式|形式|指标|"
-    r"types|kinds|variants|variations|methods|algorithms|parameters|models|functions|techniques|strategies|metrics)$",
+    r"(?:类型|种类|变种|变体|分类|类别|方法|算法|参数|策略|模型|函数|技术|调度|方式|形式|指标|概念|术语|主要内容|"
+    r"组成部分|组件|模块|"
+    r"types|kinds|variants|variations|methods|algorithms|parameters|models|functions|techniques|strategies|metrics|"
+    r"concepts|terms|components)$",
     re.IGNORECASE,
 )
 # Headings that group or frame a chapter rather than name something to learn.
