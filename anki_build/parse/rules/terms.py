@@ -104,11 +104,14 @@ def _marked_term(term: list[Token]) -> list[Token]:
 
 
 def _item_defines(item: SyntaxTreeNode) -> bool:
+    paragraph = next((c for c in item.children if c.type == "paragraph"), None)
+    return paragraph is not None and _item_defines_paragraph(paragraph)
+
+
+def _item_defines_paragraph(paragraph: SyntaxTreeNode) -> bool:
+    """`**术语**：定义`, `术语：定义` or `术语，定义` (a named term, then what it is)."""
     from ..tokens import bold_term
 
-    paragraph = next((c for c in item.children if c.type == "paragraph"), None)
-    if paragraph is None:
-        return False
     children = trim(inline_children(paragraph))
     found = bold_term(children)
     if found is not None:
@@ -521,7 +524,13 @@ def _defines(term: str, text: str) -> bool:
     """The first sentence of `text` defines `term`: it starts with it, or uses a definition cue."""
     first = re.split(r"(?<=[。！？!?])|(?<=\.)\s", text.strip(), maxsplit=1)[0][:200]
     core = re.sub(r"\s*[(（].*?[)）]", "", term).strip().casefold()
-    return (bool(core) and first.casefold().startswith(core)) or bool(_DEFINITION_START.search(first))
+    if bool(core) and first.casefold().startswith(core) or _DEFINITION_START.search(first):
+        return True
+    # `### ReLU函数` over `ReLU（rectified linear unit）函数提供了…`, `### 隐藏层` over `…引入了隐藏层（hidden layer）`:
+    # the first sentence names the term (without its kind word) and glosses or explains it
+    head = re.sub(r"(?:函数|模型|算法|方法)$", "", core).strip()
+    plain_first = re.sub(r"\s*[(（][^()（）]*[)）]", "", first).casefold()
+    return len(head) >= 2 and head in plain_first and (len(first) >= 20 or len(first.split()) >= 6)
 
 
 def _facet_list(node: SyntaxTreeNode) -> bool:
@@ -547,6 +556,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None
     first = plain(inline_children(body[0]))
     if _placeholder(first):
+        return None
+    if _item_defines_paragraph(body[0]):
+        ctx.explain(ctx.location(nodes[i]).line, f"the line below '{text[:30]}' defines a term itself", rule=ctx.rule)
         return None
     if not _defines(text, first):
         ctx.explain(ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' does not define it", rule=ctx.rule)
