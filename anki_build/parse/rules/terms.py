@@ -108,8 +108,8 @@ def _item_defines(item: SyntaxTreeNode) -> bool:
     return paragraph is not None and _item_defines_paragraph(paragraph)
 
 
-def _item_defines_paragraph(paragraph: SyntaxTreeNode) -> bool:
-    """`**术语**：定义`, `术语：定义` or `术语，定义` (a named term, then what it is)."""
+def _item_defines_paragraph(paragraph: SyntaxTreeNode, *, commas: bool = True) -> bool:
+    """`**术语**：定义`, `术语：定义` or (with `commas`) `术语，定义`: a named term, then what it is."""
     from ..tokens import bold_term
 
     children = trim(inline_children(paragraph))
@@ -119,7 +119,7 @@ def _item_defines_paragraph(paragraph: SyntaxTreeNode) -> bool:
     found = _split_at_colon(split_lines(children)[0]) if children else None
     if found is not None and bool(found[1]) and term_like(plain(found[0])):
         return True
-    return comma_term(children) is not None
+    return commas and comma_term(children) is not None
 
 
 def _lead(item: SyntaxTreeNode) -> str:
@@ -528,6 +528,8 @@ def _defines(term: str, text: str) -> bool:
         return True
     # `### ReLU函数` over `ReLU（rectified linear unit）函数提供了…`, `### 隐藏层` over `…引入了隐藏层（hidden layer）`:
     # the first sentence names the term (without its kind word) and glosses or explains it
+    if re.match(r"(?:an?|one of the|a kind of|a type of)\s+\S+(?:\s+\S+){2,}", first, re.IGNORECASE):
+        return True  # a glossary's `## Affine layer` over `A fully-connected layer in a neural network.`
     head = re.sub(r"(?:函数|模型|算法|方法)$", "", core).strip()
     plain_first = re.sub(r"\s*[(（][^()（）]*[)）]", "", first).casefold()
     return len(head) >= 2 and head in plain_first and (len(first) >= 20 or len(first.split()) >= 6)
@@ -557,7 +559,7 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     first = plain(inline_children(body[0]))
     if _placeholder(first):
         return None
-    if _item_defines_paragraph(body[0]):
+    if _item_defines_paragraph(body[0], commas=False):
         ctx.explain(ctx.location(nodes[i]).line, f"the line below '{text[:30]}' defines a term itself", rule=ctx.rule)
         return None
     if not _defines(text, first):
