@@ -62,7 +62,9 @@ class Context:
     skipping: bool = False
     answering: bool = False  # inside an answer or a list of points: bold labels there are points, not terms
     points: set[int] = field(default_factory=set)  # ids of lists that follow a generic label (`**优点**：`)
-    kind_lists: set[int] = field(default_factory=set)  # ids of lists that follow a label of named kinds (`**关键概念**：`)
+    kind_lists: set[int] = field(
+        default_factory=set
+    )  # ids of lists that follow a label of named kinds (`**关键概念**：`)
     question: str = ""  # the question heading whose answer the walk is in
     points_only: bool = False  # in such a list, or under a facet heading (`#### 优点`): even technical names are points
     rule: str = ""  # the rule running now; notes it adds carry its name

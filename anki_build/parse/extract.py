@@ -213,7 +213,14 @@ def _formula_of(note: Note) -> str | None:
     words = "".join(t.content for t in tokens if t.type == "text")
     if len(re.sub(r"[\s,，.。;；:：]", "", words)) > 12:
         return None
-    return re.sub(r"\s+|\\[,;:! ]|\\(?:left|right)\b", "", maths[0]) or None
+    return normalise_tex(maths[0]) or None
+
+
+def normalise_tex(tex: str) -> str:
+    """TeX as a reader compares it: fonts, spacing, sizing and `\\mid`/`|` do not make another formula."""
+    tex = re.sub(r"\\(?:boldsymbol|mathbf|bm|mathrm|mathit|text|operatorname|displaystyle|textstyle)\b", "", tex)
+    tex = re.sub(r"\\[dt]frac\b", r"\\frac", tex).replace("\\mid", "|").replace("\\vert", "|")
+    return re.sub(r"\s+|\\[,;:! ]|\\(?:left|right|big|Big|bigg|Bigg)\b|[{}&]|\\(?:quad|qquad)\b", "", tex)
 
 
 def _without_repeats(ctx: Context) -> list[Note]:
@@ -221,6 +228,13 @@ def _without_repeats(ctx: Context) -> list[Note]:
     a formula shown again (a recap list `- 状态更新：$…$`, the same display block twice)."""
     seen: set[tuple[str, str]] = set()
     formulas: set[str] = set()
+    shown = [
+        normalise_tex(t.content)
+        for n in ctx.notes
+        if n.kind.value in ("formula", "derivation")
+        for t, _ in walk_with_maps(n.back.tokens)
+        if t.type == "math_block"
+    ]
     ordered = sorted(ctx.notes, key=lambda n: n.rule not in _EXPLICIT)  # explicit notes claim their term first
     keep: set[int] = set()
     for note in ordered:
@@ -228,7 +242,9 @@ def _without_repeats(ctx: Context) -> list[Note]:
         core = (_FAMILY[note.kind.value], normalise_key(_ALIAS.sub(" ", text)) or note.key)
         formula = _formula_of(note) if note.kind.value in ("formula", "concept") and not note.explicit_id else None
         written = note.rule in _EXPLICIT and note.rule != "display-formula"
-        if formula is not None and formula in formulas and not written:
+        recap = note.rule != "display-formula" and len(formula or "") >= 12
+        again = formula is not None and (formula in formulas or (recap and any(formula in b for b in shown)))
+        if again and not written:
             ctx.explain(note.location.line, f"{note.kind} note '{core[1][:40]}' shows a formula again; dropped")
         elif written or note.explicit_id or core not in seen or note.rule == "display-formula":
             keep.add(id(note))

@@ -178,7 +178,9 @@ def _says_something(rest: list[Token]) -> bool:
 def _named_kind(ctx: Context, node: SyntaxTreeNode) -> bool:
     """The paragraph is an item of a list under a label of named kinds (`**关键概念**：`)."""
     item = node.parent
-    return item is not None and item.type == "list_item" and item.parent is not None and id(item.parent) in ctx.kind_lists
+    return (
+        item is not None and item.type == "list_item" and item.parent is not None and id(item.parent) in ctx.kind_lists
+    )
 
 
 def _enumeration(rest: list[Token]) -> bool:

@@ -181,7 +181,8 @@ _AS_FOLLOWS = re.compile(
 _PARALLEL = re.compile(r"^\s*(?:同理|类似地|类似的|同样地?|similarly|likewise|analogously)", re.IGNORECASE)
 # A derivation announced by its first label (`推导过程如下`, `Proof:`): the steps below it are one card.
 _DERIVES = re.compile(
-    r"推导过程|推导如下|推导[:：]|证明[:：]|证明如下|证明过程|^\s*(?:proof|derivation)\b|\bthe derivation\b|\bproof\b[:.]",
+    r"推导过程|推导如下|推导[:：]|证明[:：]|证明如下|证明过程|"
+    r"^\s*(?:proof|derivation)\b|\bthe derivation\b|\bproof\b[:.]",
     re.IGNORECASE,
 )
 # A worked example, not a formula to learn (`例如，长度为 4 的序列……的概率为`): the label starts with the cue,

@@ -524,7 +524,7 @@ def _defines(term: str, text: str) -> bool:
     """The first sentence of `text` defines `term`: it starts with it, or uses a definition cue."""
     first = re.split(r"(?<=[。！？!?])|(?<=\.)\s", text.strip(), maxsplit=1)[0][:200]
     core = re.sub(r"\s*[(（].*?[)）]", "", term).strip().casefold()
-    if bool(core) and first.casefold().startswith(core) or _DEFINITION_START.search(first):
+    if (bool(core) and first.casefold().startswith(core)) or _DEFINITION_START.search(first):
         return True
     # `### ReLU函数` over `ReLU（rectified linear unit）函数提供了…`, `### 隐藏层` over `…引入了隐藏层（hidden layer）`:
     # the first sentence names the term (without its kind word) and glosses or explains it
