@@ -549,6 +549,8 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not term_like(text, max_cjk=12, max_words=5) or text.casefold() in _generic_headings():
         return None
+    if _FRAME.search(text):
+        return None
     body = _section_body(nodes, i)
     if body and _facet_list(body[0]):
         _make(ctx, NoteKind.CONCEPT, children, blocks_of(body[:1]), nodes[i])
@@ -570,12 +572,23 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     return i + 1
 
 
+# Headings that frame a text (an example, a recap, a chapter of a story, an index) rather than name a topic.
+_FRAME = re.compile(
+    r"例子|示例|举例|例题|场景|口诀|索引|目录|小结|总结|回顾|基础知识|预备知识|数学基础|用.{0,6}讲清楚|"
+    r"^(?:chapter|part|lesson|lecture|section|step)\s*\d+\b|\bexamples?\b|\bsummary\b|\brecap\b|\bindex\b",
+    re.IGNORECASE,
+)
+
+
 def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """Any other heading whose section explains something (`#### 评估观测序列的概率`): asked as "explain …"."""
     from .words import technical
 
     children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not text or text.casefold() in _generic_headings() or len(text) > 60:
+        return None
+    if _FRAME.search(text):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' frames the text around it", rule=ctx.rule)
         return None
     short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 3
     if short and technical(text) and term_like(text):
@@ -650,6 +663,14 @@ def _labelled(node: SyntaxTreeNode) -> bool:
     return generic(label) or term_like(label)
 
 
+# A name for a group of things (`主要指标 (Main metrics)`, `门类型`): its items are the notes.
+_GROUP_NAME = re.compile(
+    r"\S(?:类型|种类|变种|变体|类别|指标|词汇|术语|概念)\s*(?:[(（][^()（）]*[)）])?$|"
+    r"^(?:types|kinds|variants) of\b|\b(?:metrics|vocabulary|terminology|glossary)\s*\)?$",
+    re.IGNORECASE,
+)
+
+
 def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`- 学习率(Learning rate)` or `AlexNet` on its own line, then paragraphs or a list: a list item or a
     line used as a heading, defined below it."""
@@ -665,8 +686,11 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     from .formulas import weak_label
 
     text = bare(plain(children))
-    if weak_label(text) or generic(text):
-        return None  # `同理`, `Proof`: a connective or a label, not a name
+    if weak_label(text) or generic(text) or _FRAME.search(text):
+        return None  # `同理`, `Proof`, `示例`: a connective, a label or a frame, not a name
+    if _GROUP_NAME.search(text):
+        ctx.explain(ctx.location(node).line, f"'{text[:30]}' names a group (its items are the notes)", rule=ctx.rule)
+        return None
     asks = question_like(text) or action(text)
     if not (asks or term_like(text, max_cjk=16, max_words=6)):
         return None
