@@ -68,18 +68,46 @@ def test_formula_shapes_one_line_brackets_bare_env_and_in_list(render_md):
     assert "\\\\" in formulas[2].fields["Back"]
 
 
-def test_formula_label_from_sentence_and_numbering_under_one_label(render_md):
+def test_formula_label_from_sentence_and_blocks_side_by_side_are_one_card(render_md):
     notes, _ = render_md(
         "## 更新规则\n\n动量法的速度更新为：\n\n$$v_t = \\gamma v_{t-1} + g_t$$\n\n$$w_t = w_{t-1} - \\eta v_t$$\n"
     )
     formulas = by_kind(notes, "formula")
-    assert [f.key for f in formulas] == ["formula:动量法的速度更新为", "formula:动量法的速度更新为 2"]
+    assert [f.key for f in formulas] == ["formula:动量法的速度更新为"]
     assert "写出对应的公式" in formulas[0].fields["Front"]
+    assert "\\gamma" in formulas[0].fields["Back"] and "\\eta" in formulas[0].fields["Back"]
 
 
-def test_two_display_blocks_on_one_line_are_two_formulas(render_md):
+def test_one_label_twice_numbers_its_formulas(render_md):
+    notes, _ = render_md(
+        "## 更新规则\n\n更新公式为：\n\n$$v_t = g_t$$\n\n其中 $g_t$ 是梯度。\n\n更新公式为：\n\n$$w_t = w_{t-1} - v_t$$\n"
+    )
+    assert [f.key for f in by_kind(notes, "formula")] == ["formula:更新公式为", "formula:更新公式为 2"]
+
+
+def test_worked_example_and_announced_derivation(render_md):
+    notes, _ = render_md(
+        "## 语言模型\n\n序列的概率为：\n\n$$P(w_1, w_2) = P(w_1) P(w_2 \\mid w_1)$$\n\n"
+        "例如，一段含有3个词的文本序列的概率：\n\n$$P(a, b, c) = P(a) P(b \\mid a) P(c \\mid a, b)$$\n\n"
+        "## 增益\n\n推导过程如下，先写出误差：\n\n$$e = x - \\hat x$$\n\n然后计算它的方差：\n\n"
+        "$$P = E[e e^T]$$\n\n对增益求导并令其为零，得到最优增益：\n\n$$K = P H^T S^{-1}$$\n"
+    )
+    assert [n.key for n in by_kind(notes, "formula")] == ["formula:序列的概率为"]
+    (derivation,) = by_kind(notes, "derivation")
+    assert derivation.fields["Back"].count("\\[") == 3
+
+
+def test_english_worked_example_is_not_a_formula_card(render_md):
+    notes, _ = render_md(
+        "## Rules\n\nThe power rule states that\n\n$$\\frac{d}{dx} x^n = n x^{n-1}$$\n\n"
+        "For example, the derivative of a cubic:\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n"
+    )
+    assert len(by_kind(notes, "formula")) == 1
+
+
+def test_two_display_blocks_on_one_line_are_two_formulas_on_one_card(render_md):
     notes, _ = render_md("## Norms\n\n$$a^2$$ $$b^2$$\n")
-    assert [f.fields["Back"].count("\\[") for f in notes] == [1, 1]
+    assert [f.fields["Back"].count("\\[") for f in notes] == [2]
 
 
 def test_qa_same_paragraph_and_separate_paragraphs(render_md):

@@ -130,6 +130,9 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         ctx.points.add(id(nodes[i + 1]))  # inside an answer, `**梯度消失**：` over a list: its points
     elif list_below and not rest and kinds_label(text):
         ctx.kind_lists.add(id(nodes[i + 1]))  # `**关键概念**：` over a list: each item names a term
+    if _claim(text):
+        ctx.explain(where.line, f"'{text[:30]}' states a claim; it is not a term")
+        return None
     if generic(text, exact=True) or (not rest and generic(text)):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
         return None  # a heuristic may still ask about it (`facet`)
@@ -173,6 +176,17 @@ def _says_something(rest: list[Token]) -> bool:
     return any(t.type.startswith("math") or t.type == "image" for t in rest) or bool(
         re.search(r"[\w\u4e00-\u9fff]", plain(rest))
     )
+
+
+_CLAIM = re.compile(r"让|有利于|利于|使得|导致|更(?![新换改正替迭])[\u4e00-\u9fff]")
+
+
+def _claim(text: str) -> bool:
+    """`**BN层让损失函数更平滑**：`, `**BN更有利于梯度下降**：`: a bold sentence heading a point, not a term."""
+    from .terms import _STEP_NAME
+
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    return (cjk >= 5 and _CLAIM.search(text) is not None) or _STEP_NAME.match(text.strip()) is not None
 
 
 def _named_kind(ctx: Context, node: SyntaxTreeNode) -> bool:

@@ -268,7 +268,18 @@ _DESCRIPTION = re.compile(
     r"|^(?:case|情况|情形|场景|步骤|step)\s*\d+$|^(?:the|some|two|three|several|common|typical|main)\s",
     re.IGNORECASE,
 )
-_PREDICATE = re.compile(r"非常|很|较为|更加|特别|十分|严重|容易|难以|不能|无法|能够|可以|需要|应该|导致|使得|比[^较]")
+_PREDICATE = re.compile(
+    r"非常|很|较为|更加|特别|十分|严重|容易|难以|不能|无法|能够|可以|需要|应该|导致|使得|比[^较]|让|有利于|利于|"
+    r"更(?![新换改正替迭])[\u4e00-\u9fff]"
+)
+# The name of a step of an algorithm (`初始化：…`, `(Ⅲ) 终止：…`, `M 步(Maximization)：…`), not a term.
+_STEP_NAME = re.compile(
+    r"^(?:[(（]?[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+[)）.、]?\s*)?(?:初始化|递归|递推|终止|迭代|回溯|重复|结束|E\s*步|M\s*步|"
+    r"第\s*[一二三四五六七八九十\d]+\s*步|step\s*\d+|initiali[sz]ation|termination|recursion)",
+    re.IGNORECASE,
+)
+# `X的结构`, `X携带的信息`: an aspect of a thing described below, not a term (the heuristic rules only).
+_ASPECT = re.compile(r"的(?:结构|信息|思路|原因|过程|结论|性质|组成|构成|情况|表现|部分)$")
 
 
 def _term_ok(ctx: Context, term: list[Token]) -> bool:
@@ -284,7 +295,7 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
     text = plain(term)
     if not term_like(text, max_cjk=_MAX_TERM_CJK) or not _names_something(text) or _PREDICATE.search(text):
         return False
-    if _DESCRIPTION.search(bare(text)):
+    if _DESCRIPTION.search(bare(text)) or _STEP_NAME.match(text.strip()) or _ASPECT.search(bare(text)):
         return False
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     if any(t.type.startswith("math") for t in term) and cjk > 4:  # `$\beta_2 = 0.999$ 时二阶矩的偏差…`
@@ -339,6 +350,9 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
             NoteKind.QA, [*_term_tokens(term), text_token(_mark(text))], blocks_of([nodes[i + 1]]), ctx.location(node)
         )
         return i + 1  # `梯度下降的步骤：` over its steps: asked as it stands
+    aspect = _ASPECT.search(bare(text))
+    if aspect is not None and not rest and len(lines) == 1 and not ctx.answering:
+        return _aspect_question(ctx, nodes, i, term, bare(text)[: aspect.start()])
     if not _term_ok(ctx, term):
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
         if (
@@ -352,8 +366,12 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if len(lines) == 1 and _ends_in_colon(rest) and _formula_next(nodes, i):
         # `MMSE 估计：给定观测后最小化条件期望的二次误差：` then its formula: the term is defined here, and the
         # sentence still labels the formula (the formula rule sees this paragraph next)
+        from .formulas import display_token
+
         definition = strip_trailing_colon(rest)
-        if _substantive(definition) and not question_like(text) and not _DOES_START.match(plain(definition)):
+        formula = display_token(nodes[i + 1]) if i + 1 < len(nodes) else None  # not a checked derivation's
+        stated = formula is not None and not re.search(r"\\(?:Rightarrow|implies|therefore)\b", formula.content)
+        if stated and _substantive(definition) and not question_like(text) and not _DOES_START.match(plain(definition)):
             back = [*paragraph_tokens(definition, node.map), *blocks_of([nodes[i + 1]])]
             _make(ctx, NoteKind.CONCEPT, _term_tokens(term), back, node)
             return i + 1
@@ -378,6 +396,28 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         front = [*front, text_token("？" if re.search(r"[\u4e00-\u9fff]", text) else "?")]
     _make(ctx, kind, front, back, node)
     return end
+
+
+def _aspect_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int, term: list[Token], subject: str) -> int | None:
+    """`VC维的性质：` over the lines that state them: asked as it stands ("VC维的性质？"), answered by the blocks
+    below it up to the next heading or label."""
+    from .words import describes_use
+
+    if not term_like(subject, max_cjk=12, max_words=5) or _DESCRIPTION.search(subject) or describes_use(subject):
+        return None
+    body: list[SyntaxTreeNode] = []
+    for block in nodes[i + 1 :]:
+        if block.type in ("heading", "hr") or len(body) >= _MAX_ANSWER_BLOCKS:
+            break
+        if block.type == "paragraph" and _ends_in_colon(inline_children(block)) and body:
+            break
+        body.append(block)
+    if not body:
+        return None
+    ctx.add_pair(
+        NoteKind.QA, [*_term_tokens(term), text_token(_mark(plain(term)))], blocks_of(body), ctx.location(nodes[i])
+    )
+    return i + 1
 
 
 def bold_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -705,12 +745,13 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         if _bare_line(block) is not None:
             break
         body.append(block)
+    if body:
+        ctx.sections[7] = inline_fragment(children)  # it names what is below it, as a heading would
     listed = node.type == "paragraph" and bool(body) and body[0].type in ("bullet_list", "ordered_list", "fence")
     if not body or not (_prose(body[0]) or body[0].type == "math_block" or listed):
         return None
     if body[0].type == "paragraph" and _labelled(body[0]):
         return None  # `例如：…` shows, `类内一致性：…` defines something else: neither says what the name is
-    ctx.sections[7] = inline_fragment(children)  # it names the formulas below it, as a heading would
     core = re.sub(r"\s*[(（].*?[)）]", "", text).strip().casefold()
     says_what = body[0].type == "paragraph" and plain(inline_children(body[0])).strip().casefold().startswith(core)
     leads_in = _ends_in_colon(inline_children(body[0])) and _formula_next(body, 0) and not says_what
@@ -863,6 +904,13 @@ def own_facet(text: str) -> tuple[str, str] | None:
     return subject, facet_name
 
 
+_STEPS_LABEL = re.compile(
+    r"^(?:具体|主要|基本|详细|完整)?的?(?:算法|计算|训练|求解|实现|迭代)?(?:步骤|流程)(?:如下)?$"
+    r"|^(?:the\s+)?(?:algorithm\s+)?steps$",
+    re.IGNORECASE,
+)
+
+
 def _label_and_rest(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
     """`特点：…` or `**特点**：…` / `**特点：**…` → (label, what follows the colon)."""
     from ..tokens import bold_term as bold_colon_shape
@@ -922,9 +970,16 @@ def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     label, rest = found
     name = bare(plain(label))
     subject = bare(ctx.section.plain())
+    steps = not rest and _STEPS_LABEL.match(name) is not None
+    if steps:
+        name = "步骤" if re.search(r"[\u4e00-\u9fff]", name) else "steps"
     if name.casefold() not in _FACETS or not subject or len(subject) > 30:
         return None
-    back = paragraph_tokens(rest, node.map) if rest else blocks_of(_next_definition(nodes, i))
+    if steps:  # `具体算法步骤：` over `(Ⅰ) 初始化：…`, `(Ⅱ) 递归：…`: the steps down to the next heading
+        body = [n for n in _section_body(nodes, i)[: 2 * _MAX_ANSWER_BLOCKS] if n.type != "hr"]
+        back = blocks_of(body)
+    else:
+        back = paragraph_tokens(rest, node.map) if rest else blocks_of(_next_definition(nodes, i))
     if not back:
         return None
     ctx.add_pair(NoteKind.QA, [text_token(_facet_question(subject, name))], back, ctx.location(node))
