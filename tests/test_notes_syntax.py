@@ -80,7 +80,8 @@ def test_formula_label_from_sentence_and_blocks_side_by_side_are_one_card(render
 
 def test_one_label_twice_numbers_its_formulas(render_md):
     notes, _ = render_md(
-        "## 更新规则\n\n更新公式为：\n\n$$v_t = g_t$$\n\n其中 $g_t$ 是梯度。\n\n更新公式为：\n\n$$w_t = w_{t-1} - v_t$$\n"
+        "## 更新规则\n\n更新公式为：\n\n$$v_t = g_t$$\n\n其中 $g_t$ 是梯度。\n\n"
+        "更新公式为：\n\n$$w_t = w_{t-1} - v_t$$\n"
     )
     assert [f.key for f in by_kind(notes, "formula")] == ["formula:更新公式为", "formula:更新公式为 2"]
 
