@@ -20,7 +20,7 @@ from .context import Context, Explanation, normalise_key
 from .rules import NAMES, RULES
 from .rules.formulas import display_token
 from .rules.terms import steps_list
-from .tokens import inline_children, inline_fragment, inline_meta_id, plain, trim, with_content
+from .tokens import inline_children, inline_fragment, inline_meta_id, plain, trim, with_content, without_attributes
 
 __all__ = ["Explanation", "extract", "normalise_key"]
 
@@ -108,9 +108,10 @@ def _html_marker(ctx: Context, node: SyntaxTreeNode) -> None:
 def _heading(ctx: Context, node: SyntaxTreeNode) -> None:
     """Sections nest by level; a question heading is a note, not a section."""
     level = int(node.tag[1])
+    ctx.subject = None
     for deeper in [lv for lv in ctx.sections if lv >= level]:
         del ctx.sections[deeper]
-    children = trim(inline_children(node))
+    children = without_attributes(trim(inline_children(node)))
     if level >= 2 and not plain(children).endswith(("?", "？")):
         ctx.sections[level] = inline_fragment(children)
 

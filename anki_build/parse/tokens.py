@@ -182,3 +182,14 @@ _CLOZE = re.compile(r"\{\{c\d+::")
 
 def is_cloze(children: list[Token]) -> bool:
     return any(t.type == "mark_open" or (t.type == "text" and _CLOZE.search(t.content)) for t in children)
+
+
+_ATTRIBUTES = re.compile(r"\s*\{\s*[#.:][^{}]*\}\s*$")
+
+
+def without_attributes(children: list[Token]) -> list[Token]:
+    """A heading without a trailing attribute list (`### 3.2.1 Activation Function {#sec-3.2.1}`, `{: .x}`):
+    an anchor for the site, not words of the heading."""
+    if children and children[-1].type == "text" and _ATTRIBUTES.search(children[-1].content):
+        return trim([*children[:-1], with_content(children[-1], _ATTRIBUTES.sub("", children[-1].content))])
+    return children

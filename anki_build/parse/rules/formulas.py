@@ -255,6 +255,10 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     fallback = False
     named_above = 7 in ctx.sections  # a list item used as a heading (`- 交叉熵损失`) names what follows it
     as_follows = label is not None and label[1] and named_above and _AS_FOLLOWS.search(plain(label[0])) is not None
+    if label is not None and label[1]:
+        label = (_unnumbered(label[0]), True)
+    if label is not None and label[1] and _POSSESSIVE.match(plain(label[0])):
+        label = (_owned(ctx, label[0]), True)
     if (
         label is not None
         and normalise_key(plain(label[0]))
@@ -262,6 +266,8 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
         and not as_follows
     ):
         label_tokens, sentence = label
+        if sentence and _names_a_thing(plain(label_tokens)):
+            ctx.subject = inline_fragment(label_tokens)  # `（3）Sigmoid 函数：` names what follows
     else:
         if label is not None and ctx.previous is not None:
             context.append(ctx.previous)  # the connective sentence, shown on the back
@@ -344,6 +350,36 @@ def _counted(ctx: Context, key: str) -> str:
     counts = ctx.formula_labels
     counts[key] = counts.get(key, 0) + 1
     return key if counts[key] == 1 else f"{key} {counts[key]}"
+
+
+_POSSESSIVE = re.compile(r"^\s*(?:其|它的|它们的|their\s+|its\s+)(?=\S)", re.IGNORECASE)
+
+
+def _unnumbered(children: list[Token]) -> list[Token]:
+    """A label without its list numbering (`（3）Sigmoid 函数` → `Sigmoid 函数`)."""
+    if children and children[0].type == "text" and NUMBERING.match(children[0].content):
+        return trim([_text(NUMBERING.sub("", children[0].content)), *children[1:]])
+    return children
+
+
+def _names_a_thing(text: str) -> bool:
+    from .words import term_like
+
+    return term_like(text, max_cjk=12, max_words=5) and not weak_label(text)
+
+
+def _owned(ctx: Context, children: list[Token]) -> list[Token]:
+    """`其导数为` after `Sigmoid 函数：` → `Sigmoid 函数的导数为`: the pronoun replaced by what it stands for."""
+    owner = ctx.subject or ctx.sections.get(7) or ctx.section
+    if owner is None or not children or children[0].type != "text":
+        return children
+    name = plain(list(owner.tokens)).strip()
+    if not name or len(name) > 30:
+        return children
+    rest = _POSSESSIVE.sub("", children[0].content)
+    zh = re.search(r"[\u4e00-\u9fff]", name + rest) is not None
+    joined = [*owner.tokens, _text(("的" if zh else "'s ") + rest)]
+    return trim([*joined, *children[1:]])
 
 
 def checked_derivation(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:

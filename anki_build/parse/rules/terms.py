@@ -28,6 +28,7 @@ from ..tokens import (
     text_token,
     trim,
     with_content,
+    without_attributes,
 )
 from .explicit import section_end
 from .words import NUMBERING, bare, generic, points_label, question_like, term_like, word_set
@@ -496,7 +497,7 @@ def bold_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
 
 def heading_text(node: SyntaxTreeNode) -> tuple[list[Token], str]:
     """A heading's words without numbering and without a trailing source link (`[[src](…)]`, `[src](…)`)."""
-    children = trim(inline_children(node))
+    children = without_attributes(trim(inline_children(node)))
     while children and children[-1].type in ("link_close", "text") and _trailing_link(children):
         children = _trailing_link(children)
     if children and children[0].type == "text":
@@ -746,12 +747,13 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
             break
         body.append(block)
     if body:
-        ctx.sections[7] = inline_fragment(children)  # it names what is below it, as a heading would
+        ctx.subject = inline_fragment(children)  # it names what is below it (`特点：…` are its)
     listed = node.type == "paragraph" and bool(body) and body[0].type in ("bullet_list", "ordered_list", "fence")
     if not body or not (_prose(body[0]) or body[0].type == "math_block" or listed):
         return None
     if body[0].type == "paragraph" and _labelled(body[0]):
         return None  # `例如：…` shows, `类内一致性：…` defines something else: neither says what the name is
+    ctx.sections[7] = inline_fragment(children)  # it names the formulas below it, as a heading would
     core = re.sub(r"\s*[(（].*?[)）]", "", text).strip().casefold()
     says_what = body[0].type == "paragraph" and plain(inline_children(body[0])).strip().casefold().startswith(core)
     leads_in = _ends_in_colon(inline_children(body[0])) and _formula_next(body, 0) and not says_what
@@ -969,7 +971,7 @@ def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         return None
     label, rest = found
     name = bare(plain(label))
-    subject = bare(ctx.section.plain())
+    subject = bare((ctx.subject or ctx.section).plain())
     steps = not rest and _STEPS_LABEL.match(name) is not None
     if steps:
         name = "步骤" if re.search(r"[\u4e00-\u9fff]", name) else "steps"
