@@ -304,6 +304,82 @@ def test_inside_an_answer_definitions_count_and_what_things_do_are_points(render
     ]
 
 
+def test_headings_that_ask_about_one_side_of_a_subject(render_md):
+    notes, _ = render_md(
+        "# 归一化\n\n## 批归一化\n\n#### 2.1.1 BN计算过程\n\n先求小批量的均值和方差，再标准化，最后缩放平移。\n\n"
+        "#### BN的作用\n\n- 允许更大的学习率\n- 降低对初始化的敏感\n\n### Limitations of ReLU\n\n"
+        "Units can die: once a unit outputs zero for every input it stops learning.\n\n"
+        "### 马尔可夫过程\n\n马尔可夫过程是未来只依赖现在、与过去无关的随机过程。\n"
+    )
+    assert keys(notes) == ["qa:bn的计算过程", "qa:bn的作用", "qa:limitations of relu", "concept:马尔可夫过程"]
+
+
+def test_a_question_on_its_own_line_and_its_answer(render_md):
+    notes, _ = render_md(
+        "# 学习理论\n\n误差度量对学习过程有什么影响？\n\n它决定了学习算法最终逼近的理想目标函数。\n\n"
+        "> 为什么叫全连接呢？\n> 因为相邻两层的每对神经元之间都有连接。\n\n"
+        "（当假设数无穷大时联合界会出什么问题？）\n\n各个坏事件大量重叠，上界被严重高估。\n\n"
+        "什么样的 ROC 曲线更好？答：越靠近左上角越好。\n\n"
+        "那么这个问题怎么解决呢？\n\n下面介绍两种办法。\n\n## Exercises\n\n"
+        "What does a zero derivative mean for a smooth function?\n\nGive an example of such a point.\n"
+    )
+    assert keys(notes) == [
+        "qa:误差度量对学习过程有什么影响",
+        "qa:为什么叫全连接呢",
+        "qa:当假设数无穷大时联合界会出什么问题",
+        "qa:什么样的 roc 曲线更好",
+    ]
+    assert "左上角" in notes[3].fields["Back"] and "答" not in notes[3].fields["Back"]  # type: ignore[attr-defined]
+    assert "（" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
+
+
+def test_a_term_defined_before_its_formula_and_a_pronoun_label(render_md):
+    notes, _ = render_md(
+        "# 估计\n\nMMSE 估计：给定观测之后，选择使条件期望的平方误差最小的估计：\n\n$$\\hat x = E[x \\mid z]$$\n\n"
+        "## 激活函数\n\n（3）Sigmoid 函数：\n\n$$\\sigma(x) = \\frac{1}{1+e^{-x}}$$\n\n其导数为：\n\n"
+        "$$\\sigma'(x) = \\sigma(x)(1-\\sigma(x))$$\n\n特点：输出在 0 和 1 之间，两端饱和时梯度很小。\n"
+    )
+    assert keys(notes) == [
+        "concept:mmse 估计",
+        "formula:mmse 估计 给定观测之后 选择使条件期望的平方误差最小的估计",
+        "formula:sigmoid 函数",
+        "formula:sigmoid 函数的导数为",
+        "qa:sigmoid 函数的特点",
+    ]
+    assert "E[x" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+    assert "（3）" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
+
+
+def test_descriptions_step_names_claims_and_framing_headings_are_not_terms(render_md):
+    notes, _ = render_md(
+        "# 理论\n\n典型的四个模型：\n\n- 感知机\n- 支持向量机\n\n两种重要的误差度量：\n\n- 平方误差\n- 0/1 误差\n\n"
+        "(Ⅰ) 初始化：令所有参数取随机的小值。\n\n(Ⅲ) **终止**：当似然不再增加时停止迭代。\n\n"
+        "- **BN层让损失函数更平滑**：梯度更可预测，可以用更大的步长。\n\n"
+        "## 举个 1 分钟能算完的例子\n\n有 10 条样本，其中 6 条为正例、4 条为反例。\n\n"
+        "## Chapter 2: The Spell\n\nThe monks explained the ritual at length.\n"
+    )
+    assert notes == []
+
+
+def test_an_aspect_label_over_its_lines_and_a_steps_label(render_md):
+    notes, _ = render_md(
+        "# 理论\n\nVC维的性质：\n\n若样本数不超过 VC 维，则存在能被打散的样本。\n\n若 k 大于 VC 维，则 k 是断点。\n\n"
+        "## 前向算法\n\n具体算法步骤：\n\n(Ⅰ) **初始化**：按初始概率和观测概率计算第一时刻的前向变量。\n\n"
+        "(Ⅱ) **递归**：逐时刻累加上一时刻的前向变量。\n"
+    )
+    assert keys(notes) == ["qa:vc维的性质", "qa:前向算法的步骤"]
+    assert "递归" in notes[1].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_heading_attribute_lists_and_group_names_stay_off_fronts(render_md):
+    notes, _ = render_md(
+        "# 笔记\n\n### 3.2.1 Dropout {#course/section-3.2.1}\n\nDropout is a regularisation method that drops units at random.\n\n"
+        "- 主要指标 (Main metrics)\n\n  准确率、精确率和召回率是最常用的三个指标。\n"
+    )
+    assert keys(notes) == ["concept:dropout"]
+    assert "{#" not in notes[0].fields["Front"]  # type: ignore[attr-defined]
+
+
 def test_links_to_other_notes_numbered_bold_terms_and_recap_formulas(render_md):
     notes, _ = render_md(
         "# 优化\n\n**1. 动量法**：用历史梯度的指数平均作为更新方向。\n\n状态更新方程：\n\n$$\nx_{n} = x_{n-1} + K(z - x_{n-1})\n$$\n\n"

@@ -495,6 +495,115 @@ def bold_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     return i + 1  # what the answer holds may make notes of its own
 
 
+_ASKED = re.compile(r"^(?P<q>[^。！!？?]{4,100}[？?])\s*(?:答[:：]|答案[:：]|A[:：])\s*(?P<a>\S.*)$", re.S)
+# A question that leans on the text before it (`那么这个问题怎么解决呢？`, `So what does it mean?`).
+_LEANING = re.compile(
+    r"^\s*(?:那么|那|所以|因此|于是|然后|而|但|但是|可是|这|那|它|其|此|该|上述|上面|以上|这个|这种|这样|"
+    r"so|then|but|and|this|that|these|those|it|they)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_MAX_QUESTION_LINE = 100
+_MAX_QUESTION_ANSWER = 3
+
+
+def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A paragraph that is one question (`err对学习过程有什么影响？`, `> 为什么叫全连接呢？`, `（当 M 为无穷大时……
+    会出什么问题？）`) answered by the blocks below it, or with `答：` after it on the same line."""
+    from .formulas import naming_content
+
+    if any(_EXERCISES.search(section.plain()) for section in ctx.sections.values()):
+        return None  # exercises ask; the notes do not answer
+    node = nodes[i]
+    children = trim(inline_children(node))
+    lines = split_lines(children)
+    below: list[Token] = []
+    if len(lines) > 1 and plain(lines[0]).strip().endswith(("?", "？")):
+        children = trim(lines[0])  # `为什么叫全连接呢？` ⏎ `因为……`: the answer on the next lines
+        below = trim([t for line in lines[1:] for t in [Token("softbreak", "br", 0), *line]])
+    text = re.sub(r"\s+", " ", plain(children)).strip()
+    same_line = _ASKED.match(text)
+    question = same_line["q"] if same_line else text
+    question = re.sub(r"^[(（](.*)[)）]$", r"\1", question.strip()).strip()
+    if not question.endswith(("?", "？")) or len(question) > _MAX_QUESTION_LINE:
+        return None
+    if re.search(r"[。！!；;]|[？?](?=.)|\.\s", question) or _LEANING.match(question):
+        return None  # several sentences, or a question that points back at the text before it
+    if not question_like(question) and not re.search(r"[？?]$", question):
+        return None
+    cjk, words = naming_content(question)
+    if cjk < 4 and words < 3:
+        return None
+    if same_line:
+        split = _split_after(children, same_line["q"])
+        if split is None:
+            return None
+        front, answer = split
+        _make(ctx, NoteKind.QA, _unwrapped(front), _after_answer_mark(answer), node)
+        return i + 1
+    front = _unwrapped(children)
+    if below and not _TASK.match(plain(below)):
+        _make(ctx, NoteKind.QA, front, paragraph_tokens(below, node.map), node)
+        return i + 1
+    body: list[SyntaxTreeNode] = []
+    for block in nodes[i + 1 :]:
+        if block.type in ("heading", "hr", "html_block") or len(body) >= _MAX_QUESTION_ANSWER:
+            break
+        if block.type == "paragraph" and plain(inline_children(block)).strip().endswith(("?", "？")):
+            break  # the next question
+        body.append(block)
+    if not body or not (_prose(body[0]) or body[0].type in ("bullet_list", "ordered_list", "math_block")):
+        return None
+    if body[0].type == "paragraph" and _TASK.match(plain(inline_children(body[0]))):
+        return None
+    _make(ctx, NoteKind.QA, front, blocks_of(body), node)
+    return i + 1  # what the answer holds may make notes of its own
+
+
+_EXERCISES = re.compile(r"exercises?|problems|quiz|习题|练习|思考题|作业|课后题", re.IGNORECASE)
+# What follows a question in an exercise: another task, not an answer.
+_TASK = re.compile(
+    r"^\s*(?:give|show|prove|find|calculate|compute|plot|derive|explain why|try|请|试|尝试|证明|计算|画出)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def _split_after(children: list[Token], question: str) -> tuple[list[Token], list[Token]] | None:
+    """The tokens up to the end of `question` (which ends in a question mark inside a text token) and the rest."""
+    mark = question[-1]
+    for n, token in enumerate(children):
+        if token.type == "text" and mark in token.content:
+            cut = token.content.index(mark) + 1
+            head = [*children[:n], with_content(token, token.content[:cut])]
+            if re.sub(r"\s+", " ", plain(head)).strip().endswith(question.strip()[-8:]):
+                return trim(head), trim([with_content(token, token.content[cut:]), *children[n + 1 :]])
+    return None
+
+
+def _after_answer_mark(tokens: list[Token]) -> list[Token]:
+    if tokens and tokens[0].type == "text":
+        tokens = [with_content(tokens[0], re.sub(r"^\s*(?:答案|答|A)\s*[:：]\s*", "", tokens[0].content)), *tokens[1:]]
+    return trim(tokens)
+
+
+def _unwrapped(children: list[Token]) -> list[Token]:
+    """A question without the parentheses around it: `（……会出什么问题？）` → `……会出什么问题？`."""
+    if len(children) >= 1 and children[0].type == "text" and children[-1].type == "text":
+        first, last = children[0].content.lstrip(), children[-1].content.rstrip()
+        if first[:1] in "(（" and last[-1:] in ")）":
+            if len(children) == 1:
+                return [with_content(children[0], first[1:-1].strip())]
+            return trim([with_content(children[0], first[1:]), *children[1:-1], with_content(children[-1], last[:-1])])
+    return children
+
+
+def question_paragraph(node: SyntaxTreeNode) -> bool:
+    """The block is one question on its own (what `question-line` turns into a card)."""
+    if node.type != "paragraph":
+        return False
+    text = re.sub(r"^[(（](.*)[)）]$", r"\1", re.sub(r"\s+", " ", plain(inline_children(node))).strip())
+    return text.endswith(("?", "？")) and len(text) <= _MAX_QUESTION_LINE and not _LEANING.match(text)
+
+
 def heading_text(node: SyntaxTreeNode) -> tuple[list[Token], str]:
     """A heading's words without numbering and without a trailing source link (`[[src](…)]`, `[src](…)`)."""
     children = without_attributes(trim(inline_children(node)))
@@ -647,6 +756,8 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
         return None
     if _formula_next(body, 0):  # the prose only leads into a formula: the formulas are the notes
         return None
+    if "question-line" in ctx.rules and question_paragraph(body[0]):
+        return None  # the section opens with its own question: that is the card
     prompt = "讲解：" if ctx.language == "zh" else "Explain: "
     _make(ctx, NoteKind.QA, [text_token(prompt), *children], blocks_of(body[:_MAX_ANSWER_BLOCKS]), nodes[i])
     return i + 1
