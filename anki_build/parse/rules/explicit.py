@@ -117,7 +117,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if found is None:
         return None
     term, rest = found
-    if term and term[0].type == "text" and NUMBERING.match(term[0].content):  # `**3. 反向传播**：`
+    numbered = bool(term and term[0].type == "text" and NUMBERING.match(term[0].content))
+    if numbered:  # `**3. 反向传播**：`
         term = trim([with_content(term[0], NUMBERING.sub("", term[0].content)), *term[1:]])
     text = plain(term)
     where = ctx.location(node)
@@ -137,6 +138,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
         return None  # a heuristic may still ask about it (`facet`)
     point = (not technical(text) or not rest or _enumeration(rest)) and not asked_about(text, ctx.question)
+    if numbered and not rest and technical(text) and not ctx.points_only:
+        point = False  # `**1. 交叉熵损失**:` ⏎ its formula: one of the named kinds the answer lists
     if _named_kind(ctx, node) and rest:
         point = False
     if (ctx.points_only or (ctx.answering and point)) and not question_like(text):
@@ -155,6 +158,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         return i + 1
     else:
         below = [] if following else _next_definition(nodes, i)
+        if not below and not following and i + 1 < len(nodes) and nodes[i + 1].type == "fence":
+            below = [nodes[i + 1]]  # `**交叉熵损失**:` over a code block holding its formula
         if not below and node.parent is not None and node.parent.type == "list_item":
             below = [n for n in nodes[i + 1 :] if n.type in ("bullet_list", "ordered_list", "paragraph")]
         if not below:
