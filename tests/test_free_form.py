@@ -380,6 +380,15 @@ def test_heading_attribute_lists_and_group_names_stay_off_fronts(render_md):
     assert "{#" not in notes[0].fields["Front"]  # type: ignore[attr-defined]
 
 
+def test_a_term_as_the_subject_of_a_defining_sentence(render_md):
+    notes, _ = render_md(
+        "# 评价\n\n召回率是“真实正例中被预测为正例的比例”，精确率是“预测为正例中真实为正例的比例”。\n\n"
+        "Baum-Welch 算法是一种 EM 算法，用来从观测序列估计隐马尔可夫模型的参数。\n\n"
+        "这是一种很常见的做法，我们在下一节还会用到。\n\n一般不加说明时，滤波都是指线性滤波。\n"
+    )
+    assert keys(notes) == ["concept:召回率", "concept:精确率", "concept:baum - welch 算法"]
+
+
 def test_links_to_other_notes_numbered_bold_terms_and_recap_formulas(render_md):
     notes, _ = render_md(
         "# 优化\n\n**1. 动量法**：用历史梯度的指数平均作为更新方向。\n\n状态更新方程：\n\n$$\nx_{n} = x_{n-1} + K(z - x_{n-1})\n$$\n\n"
@@ -426,7 +435,10 @@ def test_every_rule_can_be_switched_off(notes):
     assert {n.rule for n in on.notes} == {"heading-term", "term-colon"}
     off, report = parse(
         notes(
-            {"01.md": text, "anki-build.toml": '[rules]\n"heading-term" = false\n"term-colon" = false\n'},
+            {
+                "01.md": text,
+                "anki-build.toml": '[rules]\n"heading-term" = false\n"term-colon" = false\n"subject-term" = false\n',
+            },
             name="off",
         )
     )

@@ -77,5 +77,8 @@ RULES: tuple[Rule, ...] = (
     _rule("list-term", "paragraph", terms.list_term, "1. 回归，输出为连续变量。", explicit=False),
     _rule("named-term", "paragraph", terms.named_term, '……我们称该方面的信息为"标记"。', explicit=False, also=True),
     _rule("alias-term", "paragraph", terms.alias_term, "交叉熵（cross entropy）是…", explicit=False, also=True),
+    _rule(
+        "subject-term", "paragraph", terms.subject_term, "Baum-Welch 算法是一种 EM 算法，……", explicit=False, also=True
+    ),
 )
 NAMES = tuple(rule.name for rule in RULES)

@@ -919,7 +919,8 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 
 _ALIASED = re.compile(
     r"(?:^|(?<=[，。；：、,;:\s]))(?:其中|这里|此处|所谓)?[，,]?\s*"
-    r"(?P<term>[\u4e00-\u9fffA-Za-z0-9-]{2,16}?)\s*[（(](?P<alias>[A-Za-z][A-Za-z0-9 '’/-]{1,48})[)）]"
+    r"(?P<term>[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z][A-Za-z0-9-]*){1,4}|[\u4e00-\u9fffA-Za-z0-9-]{2,16}?)"
+    r"\s*[（(](?P<alias>[A-Za-z][A-Za-z0-9 '’/-]{1,48})[)）]"
     r"(?P<cue>\s*(?:是指|指的是|是一种|是一个|是|指|就是|即|表示|定义为|称为|用于|用来|可以|被|通过|解决))"
 )
 
@@ -938,6 +939,45 @@ def alias_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
         made += 1
     return i + 1 if made else None
+
+
+# `Baum-Welch 算法是一种 EM 算法……`, `召回率是“……”，精确率是“……”`: a name as the subject of a defining verb,
+# at the start of the paragraph or of a sentence or clause.
+_SUBJECT = re.compile(
+    r"(?:^|(?<=[。；;！!]))\s*(?P<term>[^，。,；;：:“”\"（）()\s][^，。,；;：:“”\"（）()]{1,23}?)\s*"
+    r"(?:是一种|是一类|是一个|是一项|是一门|是指|指的是|是用来|是用于|就是指|是“|是\")"
+    r"|(?:(?<=[，,])\s*)(?P<next>[^，。,；;：:“”\"（）()\s][^，。,；;：:“”\"（）()]{1,11}?)\s*(?:是“|是\"|是指)"
+)
+_NOT_SUBJECT = re.compile(
+    r"^(?:这|那|它|其|该|此|本|我们|我|你|他|她|每|所有|任何|一个|一种|如果|若|当|而|但|也|都|就)"
+)
+
+
+def subject_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`Baum-Welch 算法是一种 EM 算法，……`: a term named as the subject of a defining sentence."""
+    if ctx.claimed_by or ctx.answering and not ctx.question:
+        return None
+    node = nodes[i]
+    text = plain(inline_children(node)).strip()
+    if len(text) < 12:
+        return None
+    terms: list[str] = []
+    for match in _SUBJECT.finditer(text):
+        term = (match["term"] or match["next"]).strip()
+        if (
+            _NOT_SUBJECT.match(term)
+            or _PREDICATE.search(term)
+            or "\\" in term
+            or re.search(r"[都也就才还则只仅正]$", term)
+        ):
+            continue  # `卡尔曼滤波都是指`: an adverb, not part of the name; TeX is not a name either
+        if term_like(term, max_cjk=12, max_words=5) and not generic(term) and _names_something(term):
+            terms.append(term)
+    if not terms or len(terms) > _MAX_NAMED:
+        return None
+    for term in terms:
+        ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
+    return i + 1
 
 
 _ACTION = re.compile(r"适用|具有|使用|允许|包括|包含|组成|由|对|在|从|将|把|会|能|可|要|应|有|无|不|没")
