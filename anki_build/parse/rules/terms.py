@@ -955,7 +955,7 @@ _NOT_SUBJECT = re.compile(
 
 def subject_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`Baum-Welch 算法是一种 EM 算法，……`: a term named as the subject of a defining sentence."""
-    if ctx.claimed_by or ctx.answering and not ctx.question:
+    if ctx.claimed_by or ctx.points_only:
         return None
     node = nodes[i]
     text = plain(inline_children(node)).strip()
