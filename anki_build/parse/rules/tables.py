@@ -76,7 +76,10 @@ def term_table(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     named = [
         h
         for h in heads
-        if h and term_like(h, max_cjk=12) and (len(h) >= 3 or len(re.findall(r"[\u4e00-\u9fff]", h)) >= 2)
+        if h
+        and term_like(h, max_cjk=12)
+        and _worded(h)
+        and (len(h) >= 3 or len(re.findall(r"[\u4e00-\u9fff]", h)) >= 2)
     ]
     keyed = sum(term_like(t, max_cjk=8) for t in first) == len(first)  # rows named in the first column: no transpose
     if len(body) <= 3 and not keyed and len(named) == len([h for h in heads if h]) >= 3:
@@ -88,6 +91,11 @@ def term_table(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
                 ctx.add_pair(NoteKind.CONCEPT, _cell(head), back, Location(ctx.file.display, _row_line(table, -1), 1))
         return i + 1
     return None
+
+
+def _worded(text: str) -> bool:
+    """A name in words, not a symbol (`$\\widehat{\\phi}$` heads a column of estimates; it names nothing to learn)."""
+    return bool(re.search(r"[\u4e00-\u9fff]|[A-Za-z]{2,}", re.sub(r"\\[A-Za-z]+|\$[^$]*\$", " ", text)))
 
 
 def _says_something(text: str) -> bool:

@@ -655,7 +655,7 @@ def _prose(node: SyntaxTreeNode) -> bool:
 def heading_asks(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that asks without a question mark (`如何判断过拟合`, `Why does … work`), answered below."""
     children, text = heading_text(nodes[i])
-    if not text or generic(text) or not question_like(text):
+    if not text or generic(text) or not question_like(text) or _FRAME.search(text):
         return None
     body = _section_body(nodes, i)
     if not any(n.type in ("paragraph", "bullet_list", "ordered_list", "math_block", "table", "fence") for n in body):
