@@ -389,6 +389,15 @@ def test_a_term_as_the_subject_of_a_defining_sentence(render_md):
     assert keys(notes) == ["concept:召回率", "concept:精确率", "concept:baum - welch 算法"]
 
 
+def test_a_list_of_formulas_alone_is_one_card(render_md):
+    notes, _ = render_md(
+        "# 前向传播\n\n第一层的计算：\n\n1. $z^{[1]} = W^{[1]} x + b^{[1]}$\n2. $a^{[1]} = g(z^{[1]})$\n\n"
+        "- 输入：$x$ 是特征向量\n- $\\hat y = a^{[2]}$\n"
+    )
+    formulas = by_kind(notes, "formula")  # the second list mixes prose and a formula: that formula is its own card
+    assert [f.fields["Back"].count("\\[") for f in formulas] == [2, 1]  # type: ignore[attr-defined]
+
+
 def test_links_to_other_notes_numbered_bold_terms_and_recap_formulas(render_md):
     notes, _ = render_md(
         "# 优化\n\n**1. 动量法**：用历史梯度的指数平均作为更新方向。\n\n状态更新方程：\n\n$$\nx_{n} = x_{n-1} + K(z - x_{n-1})\n$$\n\n"

@@ -207,6 +207,17 @@ def _weak_paragraph(node: SyntaxTreeNode) -> bool:
     return weak_label(text) and not _PARALLEL.match(text)
 
 
+def _formula_items(node: SyntaxTreeNode) -> list[SyntaxTreeNode] | None:
+    """The formulas of a list whose every item is one formula alone (the item of `node` among them)."""
+    item = node.parent
+    if item is None or item.type != "list_item" or item.parent is None or len(item.children) != 1:
+        return None
+    items = [c for c in item.parent.children if c.type == "list_item"]
+    if len(items) < 2 or any(len(c.children) != 1 or display_token(c.children[0]) is None for c in items):
+        return None
+    return [c.children[0] for c in items]
+
+
 def _link(node: SyntaxTreeNode, derivation: bool) -> bool:
     """A sentence between two display blocks that continues the same card: a connective, or (in an announced
     derivation) any short sentence that does not announce a derivation of its own."""
@@ -226,6 +237,11 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     """Display math: one formula card per block, or one derivation card for a chain linked by connectives."""
     if display_token(nodes[i]) is None:
         return None
+    siblings = _formula_items(nodes[i])
+    if siblings is not None:
+        if siblings[0] is not nodes[i]:
+            return i + 1  # shown on the card of the list's first formula
+        nodes, i = siblings, 0  # `1. $z = Wx + b$` ⏎ `2. $a = g(z)$`: a list of formulas is one card
     head = _label_of(ctx.previous)
     if head is not None and head[1] and example_label(plain(head[0])) and not ctx.block_check:
         ctx.explain(ctx.location(nodes[i]).line, "a worked example, not a formula to learn", rule=ctx.rule)
