@@ -398,6 +398,16 @@ def test_a_list_of_formulas_alone_is_one_card(render_md):
     assert [f.fields["Back"].count("\\[") for f in formulas] == [2, 1]  # type: ignore[attr-defined]
 
 
+def test_a_term_introduced_with_its_symbol(render_md):
+    notes, _ = render_md(
+        "# 隐马尔可夫模型\n\n状态集 $S=\\{s_1,\\cdots,s_N\\}$ ，即模型一共有 $N$ 个不同的状态。\n\n"
+        "通过推导得到**投影向量**为 $w = S_w^{-1}(\\mu_1-\\mu_2)$ ，它使类间距离与类内距离之比最大。\n\n"
+        "初始化 $\\alpha_1 = \\pi b(O_1)$ ，然后逐时刻递推。\n\n- 状态预测：$\\hat x = F x$\n- 协方差预测：$P = F P F^T + Q$\n"
+    )
+    assert keys(notes)[:2] == ["concept:状态集", "concept:投影向量"]
+    assert all(n.rule != "symbol-term" for n in notes[2:])  # type: ignore[attr-defined]
+
+
 def test_links_to_other_notes_numbered_bold_terms_and_recap_formulas(render_md):
     notes, _ = render_md(
         "# 优化\n\n**1. 动量法**：用历史梯度的指数平均作为更新方向。\n\n状态更新方程：\n\n$$\nx_{n} = x_{n-1} + K(z - x_{n-1})\n$$\n\n"

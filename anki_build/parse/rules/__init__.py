@@ -75,6 +75,9 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule("term-table", "table", tables.term_table, "| 术语 | 定义 | ⏎ | 过拟合 | … |", explicit=False),
     _rule("list-term", "paragraph", terms.list_term, "1. 回归，输出为连续变量。", explicit=False),
+    _rule(
+        "symbol-term", "paragraph", terms.symbol_term, "状态集 $S=\\{s_1,…,s_N\\}$ ，即有 N 个状态。", explicit=False
+    ),
     _rule("named-term", "paragraph", terms.named_term, '……我们称该方面的信息为"标记"。', explicit=False, also=True),
     _rule("alias-term", "paragraph", terms.alias_term, "交叉熵（cross entropy）是…", explicit=False, also=True),
     _rule(

@@ -980,6 +980,52 @@ def subject_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     return i + 1
 
 
+# `状态集 $S=\{s_1,…\}$ ，即……`, `乘法次数 FLOPs（考虑偏置）为 $…$`, `通过推导得到**投影向量**为 $w=…$`: a name
+# introduced with its symbol or formula at the start of a paragraph.
+_SYMBOL_TERM = re.compile(
+    r"^\s*(?:[(（][^()（）]{0,12}[)）]\s*)?(?:(?:定义|通过推导得到|推导得到|最终得到|得到|记|令)\s*)?"
+    r"(?:\x01(?P<bold>[^\x01\x02$]{1,24})\x02|(?P<plain>[^\x01\x02$，。,.；;：:（(\s][^\x01\x02$，。,.；;：:（(]{1,19}?))"
+    r"\s*(?:[（(][^()（）$]{0,30}[)）])?\s*(?P<cue>为|是)?\s*(?P<colon>[:：])?\s*\$(?P<math>[^$]{1,300})\$\s*"
+    r"(?:[，,。.；;]|$|即|其中|表示|最常用)"
+)
+_NOT_SYMBOL_SUBJECT = re.compile(
+    r"^(?:假设|如果|对于|在|由|根据|因为|所以|则|求|计算|使用|考虑|取|当|若|设|给定|记|令|同理|其中|即|为|用|以|把|将|"
+    r"随机|通常|一般)|(?:记作|记为|使用|加入|满足|表示|采用|通常|分别)$"
+)
+
+
+def symbol_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`状态集 $S$ ，即有 N 个不同状态。`: a term introduced with its symbol or formula, defined by the sentence."""
+    from .formulas import weak_label
+    from .words import action
+
+    if ctx.points_only:
+        return None
+    node = nodes[i]
+    text = _marked(inline_children(node))
+    found = _SYMBOL_TERM.match(text)
+    if found is None or len(re.findall(r"[\u4e00-\u9fffA-Za-z]", text)) < 8:
+        return None
+    term = (found["bold"] or found["plain"]).strip()
+    if _NOT_SUBJECT.match(term) or _NOT_SYMBOL_SUBJECT.search(term) or _PREDICATE.search(term):
+        return None
+    if _STEP_NAME.match(term) or action(term) or weak_label(term) or _DESCRIPTION.search(term):
+        return None  # `初始化：$…$`, `选择初值 $…$`, `同理 $…$`: a step or a connective, not a name
+    after = text[found.end() :]
+    if text.rstrip().endswith(COLONS):
+        return None  # `记卡尔曼增益 $K=…$，融合后的方差为：` leads into a formula; it is that formula's label
+    said = found["cue"] or found["colon"] or found["bold"]
+    if not said and not re.match(r"[\s，,]*(?:即|其中|表示|代表|是|指|称为|为)", text[found.end("math") + 1 :]):
+        return None  # `判别模型学习条件分布 $p(y|x)$，生成模型则……`: a clause, not a name and what it is
+    explained = len(re.findall(r"[\u4e00-\u9fff]", after)) >= 4 or len(re.findall(r"[A-Za-z]{2,}", after)) >= 3
+    if not explained and not (found["cue"] or found["bold"]):
+        return None  # `状态预测：$…$` alone: a formula in a list (the formula is the card), not a definition
+    if not term_like(term, max_cjk=12, max_words=5) or generic(term) or not _names_something(term):
+        return None
+    ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
+    return i + 1
+
+
 _ACTION = re.compile(r"适用|具有|使用|允许|包括|包含|组成|由|对|在|从|将|把|会|能|可|要|应|有|无|不|没")
 _CLAUSE_END = re.compile(r"^(?P<term>[^，。,.:：]{1,40}?)\s*(?P<sep>[，。,.])\s*(?P<rest>\S.*)$", re.S)
 
