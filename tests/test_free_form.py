@@ -408,6 +408,15 @@ def test_a_term_introduced_with_its_symbol(render_md):
     assert all(n.rule != "symbol-term" for n in notes[2:])  # type: ignore[attr-defined]
 
 
+def test_a_technique_heading_explained_right_below_it(render_md):
+    notes, _ = render_md(
+        "# 正则化\n\n### 5.1.3 Dropout\n\n在训练过程中每次迭代时，将各层的输出节点以一定概率随机置为 0。\n\n"
+        "### Effective Number of Hypotheses\n\nMany hypotheses overlap, so the union bound overcounts them badly.\n"
+    )
+    assert keys(notes)[0] == "concept:dropout"
+    assert "concept:effective number of hypotheses" not in keys(notes)
+
+
 def test_links_to_other_notes_numbered_bold_terms_and_recap_formulas(render_md):
     notes, _ = render_md(
         "# 优化\n\n**1. 动量法**：用历史梯度的指数平均作为更新方向。\n\n状态更新方程：\n\n$$\nx_{n} = x_{n-1} + K(z - x_{n-1})\n$$\n\n"

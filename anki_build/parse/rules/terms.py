@@ -655,7 +655,7 @@ def _prose(node: SyntaxTreeNode) -> bool:
 def heading_asks(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that asks without a question mark (`如何判断过拟合`, `Why does … work`), answered below."""
     children, text = heading_text(nodes[i])
-    if not text or generic(text) or not question_like(text) or _FRAME.search(text):
+    if not text or generic(text) or not question_like(text) or _framing(nodes[i], text):
         return None
     body = _section_body(nodes, i)
     if not any(n.type in ("paragraph", "bullet_list", "ordered_list", "math_block", "table", "fence") for n in body):
@@ -699,7 +699,7 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not term_like(text, max_cjk=12, max_words=5) or text.casefold() in _generic_headings():
         return None
-    if _FRAME.search(text):
+    if _framing(nodes[i], text):
         return None
     body = _section_body(nodes, i)
     if body and _facet_list(body[0]):
@@ -714,7 +714,13 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     if _item_defines_paragraph(body[0], commas=False):
         ctx.explain(ctx.location(nodes[i]).line, f"the line below '{text[:30]}' defines a term itself", rule=ctx.rule)
         return None
-    if not _defines(text, first):
+    from .words import technical
+
+    # `### 5.1.3 Dropout` over `在训练过程中……将输出节点以一定概率置为 0。`: a technique named by its heading
+    # and explained in a sentence or two right below it
+    named = len(text.split()) <= 3 and not re.search(r"[与和及&]|\b(?:and|vs|of)\b|^\w+ing\b", text, re.IGNORECASE)
+    explained = named and technical(text) and len(first) <= 200 and len(re.findall(r"[。！？!?]|\.\s", first)) <= 2
+    if not _defines(text, first) and not explained:
         ctx.explain(ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' does not define it", rule=ctx.rule)
         return None
     answer = [body[0]] + [n for n in body[1:3] if n.type in ("paragraph", "bullet_list", "ordered_list", "math_block")]
@@ -730,6 +736,11 @@ _FRAME = re.compile(
 )
 
 
+def _framing(node: SyntaxTreeNode, text: str) -> bool:
+    """The heading frames the text (an example, a recap, an index), whatever it is numbered."""
+    return bool(_FRAME.search(text))
+
+
 def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """Any other heading whose section explains something (`#### 评估观测序列的概率`): asked as "explain …"."""
     from .words import technical
@@ -737,7 +748,7 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not text or text.casefold() in _generic_headings() or len(text) > 60:
         return None
-    if _FRAME.search(text):
+    if _framing(nodes[i], text):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' frames the text around it", rule=ctx.rule)
         return None
     short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 3
