@@ -719,7 +719,16 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     # `### 5.1.3 Dropout` over `在训练过程中……将输出节点以一定概率置为 0。`: a technique named by its heading
     # and explained in a sentence or two right below it
     named = len(text.split()) <= 3 and not re.search(r"[与和及&]|\b(?:and|vs|of)\b|^\w+ing\b", text, re.IGNORECASE)
-    explained = named and technical(text) and len(first) <= 200 and len(re.findall(r"[。！？!?]|\.\s", first)) <= 2
+    story = re.match(r"\W*(?:chapter|part|lesson|episode)\s*\d", plain(inline_children(nodes[i])), re.IGNORECASE)
+    explained = (
+        named
+        and not story
+        and technical(text)
+        and len(first) <= 200
+        and len(re.findall(r"[。！？!?]|\.\s", first)) <= 2
+        and not first.rstrip().endswith(COLONS)
+        and not _formula_next(body, 0)
+    )
     if not _defines(text, first) and not explained:
         ctx.explain(ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' does not define it", rule=ctx.rule)
         return None
