@@ -160,18 +160,20 @@ def test_bold_question_lines_and_headings_with_a_source_link(render_md):
 
 
 # fronts that stand alone
-def test_connective_formula_labels_fall_back_to_the_heading_and_chains_are_one_derivation(render_md):
+@pytest.mark.parametrize("parallel", ["同理", "同样地", "类似地", "Similarly,"])
+def test_connective_formula_labels_fall_back_to_the_heading_and_chains_are_one_derivation(render_md, parallel):
     notes, _ = render_md(
         "# 推导\n\n## 岭回归的闭式解\n\n目标函数对 $w$ 求导并令其为零：\n\n$$\\nabla_w L = X^\\top(Xw - y) + \\lambda w = 0$$\n\n"
         "将其代入上式可得：\n\n$$(X^\\top X + \\lambda I)w = X^\\top y$$\n\n所以\n\n$$w = (X^\\top X + \\lambda I)^{-1} X^\\top y$$\n\n"
-        "## 向量范数\n\n所以\n\n$$\\|x\\|_1 = \\sum_i |x_i|$$\n\n同理\n\n$$\\|x\\|_\\infty = \\max_i |x_i|$$\n"
+        "## 向量范数\n\n所以\n\n$$\\|x\\|_1 = \\sum_i |x_i|$$\n\n"
+        f"{parallel}\n\n$$\\|x\\|_\\infty = \\max_i |x_i|$$\n"
     )
     [chain] = by_kind(notes, "derivation")
     assert chain.key == "derivation:目标函数对 w 求导并令其为零"  # type: ignore[attr-defined]
     assert chain.fields["Back"].count("\\[") == 3  # type: ignore[attr-defined]
     formulas = by_kind(notes, "formula")
     fronts = [f.fields["Front"] for f in formulas]  # type: ignore[attr-defined]
-    assert all("所以" not in f and "同理" not in f for f in fronts)
+    assert all("所以" not in f and parallel not in f for f in fronts)
     assert "向量范数" in fronts[0] and "\\(\\|x\\|_1\\)" in fronts[0] and "\\(\\|x\\|_\\infty\\)" in fronts[1]
 
 

@@ -85,7 +85,8 @@ class Course:
                 for term, text in items
             )
             if name == "02-优化.md":
-                body += "梯度下降的更新：\n\n" + "".join(f"$$\n{tex}\n$$\n\n" for tex in self.formulas)
+                # one label per formula: side-by-side blocks under one label would be one card
+                body += "".join(f"梯度下降的更新：\n\n$$\n{tex}\n$$\n\n" for tex in self.formulas)
                 body += "常用的超参数取值：" + "，".join(f"=={c}==" for c in self.cloze) + "。\n\n"
             if name == "03-网络.md" and self.qa:
                 q, a = self.qa

@@ -837,7 +837,7 @@ def _labelled(node: SyntaxTreeNode) -> bool:
 
 # A name for a group of things (`主要指标 (Main metrics)`, `门类型`): its items are the notes.
 _GROUP_NAME = re.compile(
-    r"\S(?:类型|种类|变种|变体|类别|指标|词汇|术语|概念)\s*(?:[(（][^()（）]*[)）])?$|"
+    r"[^\s](?:类型|种类|变种|变体|类别|指标|词汇|术语|概念)\s*(?:[(（][^()（）]*[)）])?$|"
     r"^(?:types|kinds|variants) of\b|\b(?:metrics|vocabulary|terminology|glossary)\s*\)?$",
     re.IGNORECASE,
 )
