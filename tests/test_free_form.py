@@ -391,6 +391,21 @@ def test_a_term_as_the_subject_of_a_defining_sentence(render_md):
     assert keys(notes) == ["concept:召回率", "concept:精确率", "concept:baum - welch 算法"]
 
 
+def test_an_outline_item_named_by_its_sub_items_and_a_sentence_announcing_points(render_md):
+    notes, _ = render_md(
+        "# 门控\n\n- 更新门 Update Gate\n    - 决定保留多少旧状态、写入多少新状态。\n"
+        "    - 重置门 Reset Gate\n        - 决定计算候选状态时忽略多少旧状态。\n"
+        "- 参考模型\n    - [[GRU]]\n    - [[LSTM]]\n\n"
+        "1. 初始化\n    - 初始状态和它的方差由经验给定。\n2. 预测\n    - 用状态方程外推下一时刻的状态。\n\n"
+        "先看最简单的情形。岭回归的两个特点：\n\n1. 解总是唯一的，即使特征共线。\n2. 系数整体收缩，但不为零。\n"
+    )
+    assert keys(notes) == ["concept:更新门 update gate", "concept:重置门 reset gate", "qa:岭回归的两个特点"]
+    back = notes[0].fields["Back"]  # type: ignore[attr-defined]
+    assert "写入多少新状态" in back and "忽略多少旧状态" not in back  # the sub-outline is a note of its own
+    assert ">岭回归的两个特点？<" in notes[2].fields["Front"]  # type: ignore[attr-defined]
+    assert "系数整体收缩" in notes[2].fields["Back"]  # type: ignore[attr-defined]
+
+
 def test_a_list_of_formulas_alone_is_one_card(render_md):
     notes, _ = render_md(
         "# 前向传播\n\n第一层的计算：\n\n1. $z^{[1]} = W^{[1]} x + b^{[1]}$\n2. $a^{[1]} = g(z^{[1]})$\n\n"

@@ -31,7 +31,7 @@ from ..tokens import (
     without_attributes,
 )
 from .explicit import section_end
-from .words import NUMBERING, bare, generic, points_label, question_like, term_like, word_set
+from .words import NUMBERING, bare, generic, points_label, points_lead, question_like, term_like, word_set
 
 _CUE = re.compile(
     r"^\s*(?:[(（][^()（）]{0,60}[)）]\s*)?(?:[-—–]\s|[,，]\s*(?:又称|也称|也叫|即|简称|or\b|also\b)|"
@@ -354,10 +354,16 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     aspect = _ASPECT.search(bare(text))
     if aspect is not None and not rest and len(lines) == 1 and not ctx.answering:
         return _aspect_question(ctx, nodes, i, term, bare(text)[: aspect.start()])
+    if list_below and not rest and len(lines) == 1 and not ctx.answering and points_lead(text):
+        asked = _announced(text)
+        if asked:
+            ctx.add_pair(NoteKind.QA, [text_token(asked)], blocks_of([nodes[i + 1]]), ctx.location(node))
+            ctx.points.add(id(nodes[i + 1]))
+            return i + 1  # `线性回归问题的3个特点：` over the points: asked as it stands
     if not _term_ok(ctx, term):
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
         if (
-            points_label(text)
+            (points_label(text) or points_lead(text))
             and not rest
             and i + 1 < len(nodes)
             and nodes[i + 1].type in ("bullet_list", "ordered_list")
@@ -849,6 +855,8 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     from .words import action, technical
 
     node = nodes[i]
+    if node.type == "paragraph" and _outline_head(nodes, i):
+        return _outline_term(ctx, nodes, i)
     children = _bare_item(node) if node.type != "paragraph" else _bare_line(node)
     if children is None or ctx.points_only:
         return None
@@ -899,6 +907,103 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     else:
         _make(ctx, NoteKind.CONCEPT, children, blocks_of(body), node)
     return i + 1
+
+
+def _announced(text: str) -> str:
+    """`从最简单的线性回归说起。线性回归问题的3个特点` → `线性回归问题的3个特点？`; empty when the sentence
+    does not name its subject (`它的优点如下`)."""
+    sentence = re.split(r"[。！？!?；;]\s*", bare(text))[-1].strip()
+    sentence = re.sub(r"^(?:因此|所以|那么|总之|综上|总的来说)[，,]?\s*", "", sentence)
+    if len(sentence) < 5 or len(sentence) > 40 or _NOT_SUBJECT.match(sentence) or "，" in sentence:
+        return ""
+    if re.match(r"^(?:以下|下面|如下|其|上述|前者|后者|两者|二者)", sentence):
+        return ""
+    return sentence + _mark(sentence)
+
+
+def _outline_head(nodes: list[SyntaxTreeNode], i: int) -> bool:
+    """`- Forget Gate` whose nested list explains it: an outline item that names what its sub-items say."""
+    node = nodes[i]
+    if i != 0 or len(nodes) != 2 or node.parent is None or node.parent.type != "list_item":
+        return False
+    return nodes[1].type in ("bullet_list", "ordered_list")
+
+
+def _outline_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """The outline item names a term; its nested items that say something are the definition (sub-outlines
+    contribute their name only: they become notes of their own)."""
+    from .formulas import weak_label
+    from .words import action, question_like, technical
+
+    node, below = nodes[i], nodes[i + 1]
+    children = trim(inline_children(node))
+    if children and children[0].type == "text" and NUMBERING.match(children[0].content):
+        children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
+    if len(children) >= 3 and children[0].type == "strong_open" and children[-1].type == "strong_close":
+        children = trim(children[1:-1])
+    text = bare(plain(children))
+    allowed = ("text", "strong_open", "strong_close", "em_open", "em_close", "code_inline")
+    if (
+        not children
+        or ctx.points_only
+        or any(t.type not in allowed for t in children)
+        or "\n" in text
+        or re.search(r"[。，,.;；:：!！?？=→]", text)
+    ):
+        return None
+    if ctx.answering and not technical(text):
+        return None
+    if weak_label(text) or generic(text) or _FRAME.search(text) or _GROUP_NAME.search(text) or action(text):
+        return None
+    if question_like(text) or not term_like(text, max_cjk=16, max_words=6):
+        return None
+    outer = node.parent.parent if node.parent is not None else None
+    if outer is not None and outer.type == "ordered_list" and not all(_named(_head(c)) for c in outer.children):
+        return None  # `1. 初始化` ⏎ `2. 测量` …: the steps of a procedure, not terms
+    items = [item for item in below.children if item.type == "list_item"]
+    said = [
+        item
+        for item in items
+        if item.children and _prose(item.children[0]) and not _labelled(item.children[0]) and not _linked(item)
+    ]
+    if not said or any(_labelled(item.children[0]) for item in items if item.children):
+        return None  # only names below (kinds of it), or `label：…` items that define other terms
+    back = _outline_tokens(below)
+    ctx.subject = inline_fragment(children)
+    _make(ctx, NoteKind.CONCEPT, children, back, node)
+    return i + 1
+
+
+def _named(text: str) -> bool:
+    """A name, not a bare verb or a two-word point: Latin letters in it, or four characters or more."""
+    core = bare(text)
+    return bool(re.search(r"[A-Za-z]{2}", core)) or len(core) >= 4
+
+
+def _head(item: SyntaxTreeNode) -> str:
+    first = item.children[0] if item.children else None
+    return plain(inline_children(first)) if first is not None and first.type == "paragraph" else ""
+
+
+def _linked(item: SyntaxTreeNode) -> bool:
+    """`- [[GAN]]`, `- [论文](url)`: a pointer to reading, not something said."""
+    words = [t for t in inline_children(item.children[0]) if t.type == "text" and t.content.strip()]
+    links = [t for t in inline_children(item.children[0]) if t.type == "link_open" or (t.meta or {}).get("wikilink")]
+    return bool(links) and len(words) <= len(links)
+
+
+def _outline_tokens(node: SyntaxTreeNode) -> list[Token]:
+    """The list without its deeper lists: each sub-outline is a note of its own."""
+    out: list[Token] = []
+    depth = 0
+    for token in node.to_tokens():
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        if depth <= 1:
+            out.append(token)
+        if token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+    return out
 
 
 def _marked(children: list[Token]) -> str:
@@ -965,7 +1070,7 @@ def alias_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 # at the start of the paragraph or of a sentence or clause.
 _SUBJECT = re.compile(
     r"(?:^|(?<=[。；;！!]))\s*(?P<term>[^，。,；;：:“”\"（）()\s][^，。,；;：:“”\"（）()]{1,23}?)\s*"
-    r"(?:是一种|是一类|是一个|是一项|是一门|是指|指的是|是用来|是用于|就是指|是“|是\")"
+    r"(?:是一种|是一类|是一个|是一项|是一门|是指|指的是|是用来|是用于|就是指|是由|是“|是\")"
     r"|(?:(?<=[，,])\s*)(?P<next>[^，。,；;：:“”\"（）()\s][^，。,；;：:“”\"（）()]{1,11}?)\s*(?:是“|是\"|是指)"
 )
 _NOT_SUBJECT = re.compile(

@@ -129,7 +129,7 @@ _ACTION = re.compile(
     r"^(?:初始化|计算|更新|选择|选取|设置|设定|确定|收集|训练|评估|使用|构建|建立|准备|加载|检查|调整|比较|添加|移除|去除|删除|"
     r"定义|求解|求|迭代|重复|获取|执行|运行|保存|导入|创建|编写|绘制|观察|分析|处理|划分|拆分|部署|监控|测试|验证|清洗|"
     r"输入|输出|得到|计算出|构造|搭建|采集|标注|整理|统计|记录|对比|判断|生成)"
-    r"(?!式|集|层|图|器|机|模型|网络|函数|数据|样本|误差|损失|阶段|过程|方法|单元|对抗|学习|[（(\s]|$)[\u4e00-\u9fffA-Za-z]"
+    r"(?!式|集|层|图|器|机|门|率|量|模型|网络|函数|数据|样本|误差|损失|阶段|过程|方法|单元|对抗|学习|[（(\s]|$)[\u4e00-\u9fffA-Za-z]"
     r"|^(?:initiali[sz]e|compute|calculate|update|set|use|run|train|test|save|plot|record|feed|pass|"
     r"choose|select|define|collect|evaluate|build|prepare|load|"
     r"check|tune|adjust|compare|add|remove|split|deploy|monitor|optimi[sz]e|validate|predict|clean|repeat|apply|"
@@ -182,6 +182,16 @@ def points_label(text: str) -> bool:
     """A label whose list holds the points of an explanation (`**优势**：`, `**影响因素**：`), not named kinds."""
     core = _ALIAS.sub("", bare(text)).strip()
     return core.casefold() in GENERIC and not _KINDS.search(core) and not metadata(core)
+
+
+_COUNTED = re.compile(r"(?:的|之|\d+\s*[个点条项]|[两二三四五六七八九十几]\s*[个点条项]|以下|下列|如下)\s*(?:主要)?$")
+
+
+def points_lead(text: str) -> bool:
+    """`线性回归问题的3个特点：`, `它的优点如下：`: a sentence that announces the points of the list below."""
+    core = re.sub(r"(?:如下|主要有|有|包括|是)$", "", bare(text)).strip()
+    sizes = range(min(6, len(core)), 1, -1)
+    return any(core[-size:] in LABELS and _COUNTED.search(core[:-size]) for size in sizes)
 
 
 def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
