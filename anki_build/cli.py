@@ -221,8 +221,9 @@ def _explain(root: Path, display: str, target: str, as_json: bool) -> None:
 @main.command()
 @notes_dir_argument
 @click.option("--render", is_flag=True, help="Render every card in headless Chromium with Anki's MathJax instead.")
+@strict_option
 @json_option
-def check(notes_dir: Path | None, render: bool, as_json: bool) -> None:
+def check(notes_dir: Path | None, render: bool, strict: bool, as_json: bool) -> None:
     """Check every derivation in NOTES_DIR with sympy, step by step.
 
     A derivation is a display block right after a `<!-- check: … -->` comment (see the README).
@@ -230,12 +231,15 @@ def check(notes_dir: Path | None, render: bool, as_json: bool) -> None:
     counterexample, unsupported, timeout). Exit 1 if any step is refuted.
 
     With --render, instead typesets both sides of every card at 390×844 in headless Chromium
-    with Anki's own MathJax 3.2.2 and configuration, and reports TeX errors, undefined macros,
-    math MathJax did not pick up, visible cloze syntax, broken images and page overflow at the
-    note's file:line. Needs Chromium and the Anki backend (pip install 'anki-build[anki]').
+    with Anki's own MathJax 3.2.2 and configuration, day and night, and reports at the note's
+    file:line what a reader would see: TeX errors, undefined macros, math MathJax did not pick
+    up, visible cloze syntax, broken images, page overflow and network requests (errors);
+    formulas still wider than the screen after the card fits them, text contrast below WCAG
+    AA, text under 12 px and sides taller than 3 screens (warnings; errors with --strict).
+    Needs Chromium and the Anki backend (pip install 'anki-build[anki]').
     """
     if render:
-        _render_check(notes_dir, as_json)
+        _render_check(notes_dir, as_json, strict)
     from .commands.check import check as run_check
 
     root, display = _notes_dir(notes_dir)
@@ -299,7 +303,7 @@ def preview(notes_dir: Path | None, out: Path) -> None:
     click.echo(f"{result.cards} cards → {shown_path(result.index)}")
 
 
-def _render_check(notes_dir: Path | None, as_json: bool) -> None:
+def _render_check(notes_dir: Path | None, as_json: bool, strict: bool = False) -> None:
     from .commands.check import render as run_render
     from .phone.assets import AssetsUnavailable
     from .phone.browser import BrowserUnavailable
@@ -307,7 +311,7 @@ def _render_check(notes_dir: Path | None, as_json: bool) -> None:
 
     root, display = _notes_dir(notes_dir)
     try:
-        summary = run_render(root, display)
+        summary = run_render(root, display, strict=strict)
     except (BrowserUnavailable, BackendUnavailable, AssetsUnavailable) as exc:
         click.echo(f"anki-build: {exc}", err=True)
         sys.exit(2)
@@ -315,10 +319,15 @@ def _render_check(notes_dir: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
         sys.exit(summary.exit_code)
     for diagnostic in summary.diagnostics:
-        click.echo(diagnostic.format(), err=True)
+        shown = diagnostic.format()
+        if strict and diagnostic.severity.value == "warning":
+            shown = shown.replace(": warning: ", ": error: ", 1)
+        click.echo(shown, err=True)
+    counts = ", ".join(f"{n} {kind}" for kind, n in summary.counts().items())
     click.echo(
-        f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844 with Anki's MathJax "
-        f"(browser {summary.isolation}, no network): {len(summary.problems)} problem(s)"
+        f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844, day and night, with Anki's "
+        f"MathJax in {summary.seconds:.1f} s (browser {summary.isolation}, no network): "
+        + (f"{len(summary.problems)} problem(s): {counts}" if summary.problems else "no problems")
     )
     sys.exit(summary.exit_code)
 

@@ -54,14 +54,17 @@ def _read(*parts: str) -> str:
 
 @cache
 def note_types() -> dict[str, NoteType]:
-    css = _read("style.css")
+    from .render.highlight import code_css
+
+    css = _read("style.css") + code_css()
+    script = f"\n<script>\n{_read('fit.js')}</script>\n"
     return {
         "basic": NoteType(
             BASIC_ID,
             "anki-build Basic",
             BASIC_FIELDS,
-            _read("basic", "front.html"),
-            _read("basic", "back.html"),
+            _read("basic", "front.html") + script,
+            _read("basic", "back.html") + script,
             css,
             cloze=False,
         ),
@@ -69,8 +72,8 @@ def note_types() -> dict[str, NoteType]:
             CLOZE_ID,
             "anki-build Cloze",
             CLOZE_FIELDS,
-            _read("cloze", "front.html"),
-            _read("cloze", "back.html"),
+            _read("cloze", "front.html") + script,
+            _read("cloze", "back.html") + script,
             css,
             cloze=True,
         ),

@@ -66,6 +66,7 @@ def test_every_command_runs_from_the_installed_package(tmp_path: Path, sample_no
     rendered = cli("check", "--render", str(sample_notes), "--json")
     assert rendered.returncode == 0, rendered.stderr[-2000:]
     assert json.loads(rendered.stdout)["sides"] > 400
+    assert {p["kind"] for p in json.loads(rendered.stdout)["problems"]} <= {"too-wide"}  # contrast, network: none
     gallery = cli("preview", str(sample_notes), "-o", str(tmp_path / "gallery"))
     assert gallery.returncode == 0, gallery.stderr[-2000:]
     assert (tmp_path / "gallery" / "index.html").stat().st_size > 100_000

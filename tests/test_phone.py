@@ -144,10 +144,21 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return cli(*args)
 
 
-def test_check_render_on_the_sample_reports_nothing():
-    result = run_cli("check", "--render", str(REPO / "notes"))
+def test_check_render_on_the_sample_reports_only_a_formula_that_scrolls_with_its_hint():
+    """The sample's one-line Adam update cannot fit even at 70 %: it is the only report, a warning at its line."""
+    import json
+
+    result = run_cli("check", "--render", str(REPO / "notes"), "--json")
+    data = json.loads(result.stdout)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert re.search(r"rendered \d+ card sides \(\d+ formulas\) .*: 0 problem\(s\)", result.stdout)
+    assert data["sides"] > 600 and data["exit_code"] == 0
+    assert {p["kind"] for p in data["problems"]} <= {"too-wide"}
+    assert len(data["problems"]) <= 2
+    for problem in data["problems"]:
+        assert problem["path"].endswith(".md") and problem["line"] > 1
+        assert "at 70 % size; it scrolls, with a scroll hint" in problem["message"]
+    strict = run_cli("check", "--render", str(REPO / "notes"), "--strict")
+    assert strict.returncode == (1 if data["problems"] else 0)
 
 
 def test_a_broken_formula_is_reported_at_its_line(tmp_path):
@@ -184,6 +195,23 @@ def test_preview_opens_from_the_file_system_with_zero_mathjax_errors(tmp_path):
     assert 'data-typeset="done"' in body and 'data-errors="0"' in body and 'data-undefined-macros="0"' in body
     assert int(re.search(r'data-math="(\d+)"', body)[1]) > 500
     assert dom.count('class="phone') == 4 * int(re.search(r"(\d+) cards", dom)[1])
+    assert re.search(r"Measured at 390×844, day and night, .*: [01] card\(s\) with problems", dom)
+    assert 'id="f-problem"' in dom and 'class="toc"' in dom
+
+
+def test_preview_shows_the_render_measurements_with_problem_cards_first(tmp_path):
+    root = write_tree(tmp_path / "notes", {"01-坏.md": "# 坏\n\n**好**：$x^2$。\n\n**坏**：$\\frac{1}$ 少一个参数。\n"})
+    result = run_cli("preview", str(root), "-o", str(tmp_path / "gallery"))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "gallery" / "index.html").read_text(encoding="utf-8")
+    assert "1 card(s) with problems" in page
+    first, second = (
+        page.index('class="card-block"'),
+        page.index('class="card-block"', page.index('class="card-block"') + 1),
+    )
+    assert 'data-problems="tex-error"' in page[first:second]  # the broken card comes first
+    assert "Missing argument for \\frac" in page[first:second]
+    assert '<option value="tex-error">' in page
 
 
 class Listener:
@@ -240,9 +268,7 @@ def test_the_browser_refuses_and_reports_every_request_a_card_makes(rendered):
     finally:
         listener.close()
     assert listener.hits == 0
-    assert [
-        side for side, problems in results.items() if not any(p["kind"] == "network-request" for p in problems)
-    ] == []
+    assert [side for side, problems in results.items() if not any(p["kind"] == "network" for p in problems)] == []
     assert any(local in request for request in blocked)
     if os.geteuid() == 0 and shutil.which("setpriv"):
         assert isolation == "sandboxed, as nobody"
@@ -268,4 +294,4 @@ def test_check_render_of_hostile_notes_sends_nothing_anywhere(tmp_path):
     data = json.loads(result.stdout)
     assert data["sides"] > 500
     assert listener.hits == 0
-    assert [p for p in data["problems"] if p["kind"] == "network-request"] == []
+    assert [p for p in data["problems"] if p["kind"] == "network"] == []

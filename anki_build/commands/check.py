@@ -135,48 +135,68 @@ class _Memo:
             write_atomic(self.path, json.dumps(self.data, ensure_ascii=False))
 
 
+# What a reader can still use, only worse: reported, never a failed check (unless --strict).
+RENDER_WARNINGS = frozenset({"too-wide", "contrast", "small-text", "too-tall"})
+
+
 @dataclass
 class RenderSummary:
     sides: int = 0
     math: int = 0
     isolation: str = ""
+    seconds: float = 0.0
+    strict: bool = False
     problems: list[dict[str, object]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.problems or any(d.severity is Severity.ERROR for d in self.diagnostics) else 0
+        if any(d.severity is Severity.ERROR for d in self.diagnostics):
+            return 1
+        return 1 if self.strict and self.diagnostics else 0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for problem in self.problems:
+            out[str(problem["kind"])] = out.get(str(problem["kind"]), 0) + 1
+        return dict(sorted(out.items()))
 
     def to_json(self) -> dict[str, object]:
         return {
             "sides": self.sides,
             "math": self.math,
             "isolation": self.isolation,
+            "seconds": round(self.seconds, 2),
+            "counts": self.counts(),
             "problems": self.problems,
             "exit_code": self.exit_code,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
 
 
-def render(root: Path, display_root: str) -> RenderSummary:
-    """Build to a scratch deck, render both sides of every card like a phone, report at each note's line.
+def render(root: Path, display_root: str, *, strict: bool = False) -> RenderSummary:
+    """Build to a scratch deck, render both sides of every card like a phone, day and night, and report
+    at each note's line what a reader would see go wrong.
 
     Raises the phone module's *Unavailable errors when Chromium, the Anki backend or MathJax is missing.
     """
     import subprocess
     import tempfile
+    import time
 
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
-    from ..phone.browser import Phone, find_chromium
+    from ..phone.browser import Phone, SideResult, find_chromium
     from ..phone.cards import cards_of
     from .build import build
 
+    started = time.perf_counter()
     find_chromium()
     assets = mathjax_root(cache_dir())
+    results: list[tuple[str, SideResult]] = []
     with tempfile.TemporaryDirectory(prefix="anki-build-render-") as scratch:
         built = build(root, display_root, Path(scratch) / "deck.apkg", write_lock=False)
-        summary = RenderSummary(diagnostics=list(built.diagnostics))
+        summary = RenderSummary(diagnostics=list(built.diagnostics), strict=strict)
         if built.output is None:
             return summary
         rendered = cards_of(built.output)
@@ -188,39 +208,50 @@ def render(root: Path, display_root: str) -> RenderSummary:
             ]
             sources = {c.id: c.source for c in rendered.cards}
             with Phone(assets, rendered.media) as phone:
-                try:
-                    results = phone.check(sides)
-                except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                    results = []
-                    summary.diagnostics.append(_render_failed(display_root, str(exc)))
+                for mode in ("day", "night"):
+                    try:
+                        results += [(mode, r) for r in phone.check(sides, night=mode == "night")]
+                    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                        summary.diagnostics.append(_render_failed(display_root, str(exc)))
+                        break
                 summary.isolation, blocked = phone.isolation, list(phone.blocked)
         finally:
             rendered.close()
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
     report = Report()
-    summary.sides = len(results)
-    for result in results:
-        summary.math += result.math
+    summary.sides = sum(1 for mode, _ in results if mode == "day")
+    seen: set[tuple[str, str, str, str]] = set()
+    for mode, result in results:
+        if mode == "day":
+            summary.math += result.math
         card_id, side = result.id.rsplit("/", 1)
         rel, _, line = sources[card_id].rpartition(":")
         for problem in result.problems:
+            kind = problem["kind"]
+            if (card_id, side, kind, problem.get("tex", "")) in seen and kind not in ("contrast", "small-text"):
+                continue  # the same formula too wide at night as by day: one report
+            seen.add((card_id, side, kind, problem.get("tex", "")))
             where = f"{prefix}{rel}"
             tex = f" in \\({problem['tex']}\\)" if problem.get("tex") else ""
-            message = f"{side} of {card_id.rsplit('/', 1)[0]}: {problem['message']}{tex}"
-            report.error(where, int(line) if line.isdigit() else 1, 1, f"render-{problem['kind']}", message)
+            shown_mode = f" ({mode})" if kind in ("contrast", "small-text") else ""
+            message = f"{side} of {card_id.rsplit('/', 1)[0]}{shown_mode}: {problem['message']}{tex}"
+            number = int(line) if line.isdigit() else 1
+            severity = Severity.WARNING if kind in RENDER_WARNINGS else Severity.ERROR
+            report.add(where, number, 1, severity, f"render-{kind}", message)
             summary.problems.append(
-                {"path": where, "line": int(line) if line.isdigit() else 1, "card": card_id, "side": side, **problem}
+                {"path": where, "line": number, "card": card_id, "side": side, "mode": mode, **problem}
             )
-    if blocked and not any(p["kind"] == "network-request" for p in summary.problems):
+    if blocked and not any(p["kind"] == "network" for p in summary.problems):
         report.error(
             display_root,
             1,
             1,
-            "render-network-request",
+            "render-network",
             f"the browser asked for {len(blocked)} thing(s) on the network, all refused (first: {blocked[0]})",
         )
-        summary.problems.append({"path": display_root, "line": 1, "kind": "network-request", "message": blocked[0]})
+        summary.problems.append({"path": display_root, "line": 1, "kind": "network", "message": blocked[0]})
     summary.diagnostics += report.sorted()
+    summary.seconds = time.perf_counter() - started
     return summary
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..notetypes import note_types
+from ..phone.cards import CardSides
 
 _STYLE = re.compile(r"<style>.*?</style>", re.S)
 
@@ -25,7 +26,15 @@ _PAGE = """<!doctype html>
 body.gallery {{ margin: 0; padding: 16px; background: #e9e9ec; font-family: system-ui, sans-serif; }}
 .gallery h1 {{ font-size: 20px; }}
 .gallery h2 {{ font-size: 17px; margin: 28px 0 8px; }}
-.gallery .row {{ display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 18px; }}
+.gallery .row {{ display: flex; flex-wrap: nowrap; overflow-x: auto; gap: 12px; margin-bottom: 18px; }}
+.gallery .phone {{ flex: 0 0 auto; }}
+.gallery .tools {{ position: sticky; top: 0; z-index: 2; background: #e9e9ec; padding: 8px 0; display: flex; gap: 12px;
+  flex-wrap: wrap; align-items: center; font-size: 14px; border-bottom: 1px solid #c8c8cc; }}
+.gallery .toc {{ columns: 3 260px; font-size: 14px; margin: 8px 0 16px; }}
+.gallery .toc a {{ color: #0a58b0; }}
+.gallery .problems {{ font-size: 13px; color: #8c1d18; margin: 2px 0 6px; padding-left: 18px; }}
+.gallery .bad {{ color: #8c1d18; font-weight: 600; }}
+body.gallery.only-day .phone.night, body.gallery.only-night .phone.day {{ display: none; }}
 .gallery .phone {{ width: 390px; box-sizing: border-box; border: 1px solid #c8c8cc; border-radius: 14px;
   overflow: hidden; background: #fdfdfc; }}
 .gallery .phone.night {{ background: #1e1e20; }}
@@ -52,7 +61,40 @@ window.addEventListener("load", async () => {{
 </head>
 <body class="gallery" data-typeset="pending">
 <h1>{title}: {count} cards</h1>
+<p>{measured}</p>
+<div class="tools">
+<label>chapter <select id="f-chapter"><option value="">all</option>{chapter_options}</select></label>
+<label>kind <select id="f-kind"><option value="">all</option>{kind_options}</select></label>
+<label>problem <select id="f-problem"><option value="">all cards</option>
+<option value="*">any problem</option>{problem_options}</select></label>
+<label>show <select id="f-mode"><option value="">day and night</option>
+<option value="only-day">day</option><option value="only-night">night</option></select></label>
+<span id="f-count"></span>
+</div>
+<nav class="toc">{toc}</nav>
 {body}
+<script>
+(() => {{
+  const pick = id => document.getElementById(id);
+  const blocks = Array.from(document.querySelectorAll(".card-block"));
+  function apply() {{
+    const chapter = pick("f-chapter").value, kind = pick("f-kind").value, problem = pick("f-problem").value;
+    let shown = 0;
+    for (const b of blocks) {{
+      const problems = b.dataset.problems.split(" ").filter(Boolean);
+      const ok = (!chapter || b.dataset.chapter === chapter) && (!kind || b.dataset.kind === kind) &&
+        (!problem || (problem === "*" ? problems.length > 0 : problems.includes(problem)));
+      b.style.display = ok ? "" : "none";
+      if (ok) shown++;
+    }}
+    document.body.classList.remove("only-day", "only-night");
+    if (pick("f-mode").value) document.body.classList.add(pick("f-mode").value);
+    pick("f-count").textContent = `${{shown}} of ${{blocks.length}} cards`;
+  }}
+  for (const id of ["f-chapter", "f-kind", "f-problem", "f-mode"]) pick(id).addEventListener("change", apply);
+  apply();
+}})();
+</script>
 </body></html>
 """
 
@@ -66,12 +108,59 @@ class PreviewResult:
 def _frame(side_html: str, label: str, night: bool) -> str:
     mode = " nightMode night_mode" if night else ""
     return (
-        f'<div class="phone{" night" if night else ""}"><div class="label">{html.escape(label)}</div>'
+        f'<div class="phone {"night" if night else "day"}"><div class="label">{html.escape(label)}</div>'
         f'<div class="card card1{mode}">{_STYLE.sub("", side_html)}</div></div>'
     )
 
 
-def preview(root: Path, display_root: str, out: Path) -> tuple[PreviewResult | None, list[object]]:
+def _measure(cards: list[CardSides], assets: Path, media: Path) -> tuple[dict[str, list[dict[str, str]]], str]:
+    """The render check's findings per card (none when Chromium is missing: the gallery is then unmeasured)."""
+    import subprocess
+
+    from ..phone.browser import BrowserUnavailable, Phone
+
+    found: dict[str, list[dict[str, str]]] = {}
+    sides = [(f"{c.id}/{side}", h) for c in cards for side, h in (("front", c.question), ("back", c.answer))]
+    try:
+        with Phone(assets, media) as phone:
+            for mode in ("day", "night"):
+                for result in phone.check(sides, night=mode == "night"):
+                    card_id, side = result.id.rsplit("/", 1)
+                    for problem in result.problems:
+                        entry = {"kind": str(problem["kind"]), "text": f"{side}, {mode}: {problem['message']}"}
+                        if entry not in found.setdefault(card_id, []):
+                            found[card_id].append(entry)
+    except (BrowserUnavailable, RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        return {}, f"Not measured ({html.escape(str(exc)[:200])}); anki-build check --render measures every side."
+    bad = sum(1 for v in found.values() if v)
+    return found, f"Measured at 390×844, day and night, with Anki's MathJax: {bad} card(s) with problems, shown first."
+
+
+def _options(values: list[str]) -> str:
+    return "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+
+
+def _block(card: CardSides, found: list[dict[str, str]]) -> str:
+    rows = [
+        _frame(card.question, "front · day", False),
+        _frame(card.answer, "back · day", False),
+        _frame(card.question, "front · night", True),
+        _frame(card.answer, "back · night", True),
+    ]
+    kinds = " ".join(sorted({p["kind"] for p in found}))
+    listed = "".join(f"<li>{html.escape(p['kind'])}: {html.escape(p['text'])}</li>" for p in found)
+    flag = f" · <span class=bad>{html.escape(kinds)}</span>" if found else ""
+    return (
+        f'<section class="card-block" data-chapter="{html.escape(card.deck)}" data-kind="{html.escape(card.kind)}" '
+        f'data-problems="{html.escape(kinds)}"><div class="source">{html.escape(card.source)} · '
+        f"{html.escape(card.id)}{flag}</div>{f'<ul class=problems>{listed}</ul>' if found else ''}"
+        f'<div class="row">{"".join(rows)}</div></section>'
+    )
+
+
+def preview(
+    root: Path, display_root: str, out: Path, *, measure: bool = True
+) -> tuple[PreviewResult | None, list[object]]:
     import tempfile
 
     from ..derive.worker import cache_dir
@@ -89,29 +178,39 @@ def preview(root: Path, display_root: str, out: Path) -> tuple[PreviewResult | N
             out.mkdir(parents=True, exist_ok=True)
             for item in rendered.media.iterdir():
                 shutil.copy2(item, out / item.name)
-            chapters: dict[str, list[str]] = {}
-            for card in rendered.cards:
-                rows = [
-                    _frame(card.question, "front · day", False),
-                    _frame(card.answer, "back · day", False),
-                    _frame(card.question, "front · night", True),
-                    _frame(card.answer, "back · night", True),
-                ]
-                chapters.setdefault(card.deck, []).append(
-                    f'<div class="source">{html.escape(card.source)} · {html.escape(card.id)}</div>'
-                    f'<div class="row">{"".join(rows)}</div>'
-                )
+            problems, measured = _measure(rendered.cards, assets, rendered.media) if measure else ({}, "")
+            cards = list(rendered.cards)
+            blocks = {card.id: _block(card, problems.get(card.id, [])) for card in cards}
         finally:
             rendered.close()
     _copy_mathjax(assets, out)
-    body = "\n".join(f"<h2>{html.escape(deck)}</h2>\n" + "\n".join(cards) for deck, cards in chapters.items())
-    css = note_types()["basic"].css
+    chapters: dict[str, list[str]] = {}
+    flagged = [blocks[c.id] for c in cards if problems.get(c.id)]
+    if flagged:
+        chapters["⚠ cards with problems"] = flagged
+    for card in cards:
+        if not problems.get(card.id):
+            chapters.setdefault(card.deck, []).append(blocks[card.id])
+    anchors = {deck: f"ch{n}" for n, deck in enumerate(chapters)}
+    body = "\n".join(
+        f'<h2 id="{anchors[deck]}">{html.escape(deck)}</h2>\n' + "\n".join(items) for deck, items in chapters.items()
+    )
+    toc = "<br>".join(f'<a href="#{anchors[d]}">{html.escape(d)}</a> ({len(items)})' for d, items in chapters.items())
     page = _PAGE.format(
-        lang="zh", title=html.escape(built.deck), css=css, body=body, count=sum(len(c) for c in chapters.values())
+        lang="zh",
+        title=html.escape(built.deck),
+        css=note_types()["basic"].css,
+        body=body,
+        count=len(cards),
+        measured=measured,
+        toc=toc,
+        chapter_options=_options(list(dict.fromkeys(c.deck for c in cards))),
+        kind_options=_options(sorted({c.kind for c in cards})),
+        problem_options=_options(sorted({p["kind"] for found in problems.values() for p in found})),
     )
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
-    return PreviewResult(index=index, cards=sum(len(c) for c in chapters.values())), list(built.diagnostics)
+    return PreviewResult(index=index, cards=len(cards)), list(built.diagnostics)
 
 
 def _copy_mathjax(assets: Path, out: Path) -> None:

@@ -51,9 +51,131 @@ def find_chromium() -> str:
 
 
 _CHECK_JS = r"""
+const SCREENS = 3;  // a side taller than this many screens is reported (render-too-tall)
+
+function runScripts(qa) {
+  // As Anki's reviewer does: scripts set through innerHTML do not run, so each is replaced by a live copy.
+  for (const old of Array.from(qa.querySelectorAll("script"))) {
+    const live = document.createElement("script");
+    for (const attr of Array.from(old.attributes)) live.setAttribute(attr.name, attr.value);
+    live.textContent = old.textContent;
+    old.replaceWith(live);
+  }
+}
+
+function rgba(text) {
+  const m = (text || "").match(/rgba?\(([^)]*)\)/);
+  if (!m) return [0, 0, 0, 0];
+  const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+}
+
+function over(top, bottom) {
+  const a = top[3];
+  return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+}
+
+function background(el) {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+  }
+  let colour = [255, 255, 255, 1];
+  for (const layer of layers.reverse()) colour = over(layer, colour);
+  return colour;
+}
+
+function luminance(c) {
+  const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+function contrast(a, b) {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+function hex(c) { return "#" + c.slice(0, 3).map(v => Math.round(v).toString(16).padStart(2, "0")).join(""); }
+
+function shown(el) {
+  if (!el.getClientRects().length) return false;
+  for (let e = el; e; e = e.parentElement) {
+    const style = getComputedStyle(e);
+    if (style.visibility === "hidden" || style.display === "none" || Number(style.opacity) === 0) return false;
+  }
+  return true;
+}
+
+function textElements(qa) {
+  // Every element that shows text of its own (one per element), and every formula as a whole.
+  const out = new Set();
+  const walker = document.createTreeWalker(qa, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || !node.textContent.trim() || el.closest("mjx-container, script, style")) continue;
+    out.add(el);
+  }
+  for (const math of qa.querySelectorAll("mjx-container")) out.add(math);
+  return Array.from(out).filter(shown);
+}
+
+function measure(qa, problems, measures) {
+  let low = null, lowCount = 0, small = null, smallCount = 0;
+  measures.min_contrast = 21;
+  for (const el of textElements(qa)) {
+    const style = getComputedStyle(el);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const fg = rgba(style.color), bg = background(el);
+    const ratio = contrast(over(fg, bg), bg);
+    measures.min_contrast = Math.min(measures.min_contrast, Math.round(ratio * 100) / 100);
+    const need = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+    const sample = (el.tagName.startsWith("MJX") ? "a formula" : `'${el.textContent.trim().slice(0, 30)}'`);
+    if (ratio < need - 0.005) {
+      lowCount++;
+      if (!low || ratio < low.ratio) low = {ratio, need, sample, fg: hex(over(fg, bg)), bg: hex(bg)};
+    }
+    if (size < 12 && !el.tagName.startsWith("MJX")) {
+      smallCount++;
+      if (!small || size < small.size) small = {size, sample};
+    }
+  }
+  if (low) problems.push({kind: "contrast", tex: "", message:
+    `${low.sample} is ${low.fg} on ${low.bg}, contrast ${low.ratio.toFixed(2)}:1 (needs ${low.need}:1)` +
+    (lowCount > 1 ? `; ${lowCount - 1} more element(s) below` : "")});
+  if (small) problems.push({kind: "small-text", tex: "", message:
+    `${small.sample} is ${small.size.toFixed(1)} px (at least 12 px)` + (smallCount > 1 ? `; ${smallCount - 1} more` : "")});
+  for (const box of qa.querySelectorAll("mjx-container")) {
+    const math = box.querySelector("mjx-math");
+    if (!math || !shown(box)) continue;
+    const display = box.getAttribute("display") === "true";
+    const room = display ? box.clientWidth : (box.closest("p, li, div, td, th") || qa).clientWidth;
+    const width = math.getBoundingClientRect().width;
+    measures.formulas.push({display, width: Math.round(width), room, scale: Number(box.getAttribute("data-ab-scale") || 100),
+                            hinted: box.classList.contains("ab-scrolls")});
+    if (width > room + 1) {
+      const scale = Number(box.getAttribute("data-ab-scale") || 100);
+      const hinted = box.classList.contains("ab-scrolls");
+      const item = MathJax.startup.document.getMathItemsWithin(box)[0];
+      problems.push({kind: "too-wide", tex: item ? item.math : "", message:
+        `a${display ? "" : "n inline"} formula is ${Math.round(width)} px wide in a ${room} px box at ${scale} % size; ` +
+        (hinted ? "it scrolls, with a scroll hint" : "it is cut off with no sign that it scrolls")});
+    }
+  }
+  const cells = Array.from(qa.querySelectorAll("td, th")).filter(shown).map(c => c.getBoundingClientRect().width);
+  if (cells.length) measures.narrowest_cell = Math.round(Math.min(...cells));
+  measures.images = Array.from(qa.querySelectorAll("img")).map(i => getComputedStyle(i).filter);
+  const height = document.documentElement.scrollHeight;
+  measures.height = height;
+  if (height > SCREENS * window.innerHeight)
+    problems.push({kind: "too-tall", tex: "", message: `the side is ${(height / window.innerHeight).toFixed(1)} screens tall (more than ${SCREENS})`});
+}
+
 async function checkSide(qa) {
+  runScripts(qa);
   MathJax.typesetClear();
   await MathJax.typesetPromise([qa]);
+  await new Promise(r => setTimeout(r, 120));  // the card's own script fits formulas after typesetting
   const items = Array.from(MathJax.startup.document.getMathItemsWithin(qa));
   const problems = [];
   for (const item of items) {
@@ -78,10 +200,15 @@ async function checkSide(qa) {
   window.__seenResources = entries.length;
   for (const entry of entries.slice(seen))
     if (!entry.name.startsWith(location.origin + "/") && !entry.name.startsWith("data:"))
-      problems.push({kind: "network-request", tex: "", message: `the card asked for ${entry.name.slice(0, 200)} (blocked)`});
-  if (document.documentElement.scrollWidth > window.innerWidth + 1)
-    problems.push({kind: "page-overflow", tex: "", message: `the page is ${document.documentElement.scrollWidth} px wide on a ${window.innerWidth} px screen`});
-  return {math: items.length, viewport: [window.innerWidth, window.innerHeight], problems};
+      problems.push({kind: "network", tex: "", message: `the card asked for ${entry.name.slice(0, 200)} (blocked)`});
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    const culprit = Array.from(qa.querySelectorAll("*")).reverse().find(e => e.getBoundingClientRect().right > window.innerWidth + 1);
+    const what = culprit ? ` (${culprit.tagName.toLowerCase()}${culprit.className ? "." + String(culprit.className).split(" ")[0] : ""}: '${(culprit.textContent || "").trim().slice(0, 40)}')` : "";
+    problems.push({kind: "page-overflow", tex: "", message: `the page is ${document.documentElement.scrollWidth} px wide on a ${window.innerWidth} px screen${what}`});
+  }
+  const measures = {formulas: []};
+  measure(qa, problems, measures);
+  return {math: items.length, viewport: [window.innerWidth, window.innerHeight], problems, measures};
 }
 """
 
@@ -154,6 +281,7 @@ class SideResult:
     math: int
     problems: list[dict[str, str]] = field(default_factory=list)
     viewport: list[int] = field(default_factory=list)
+    measures: dict[str, object] = field(default_factory=dict)  # formulas (width, room, scale, hinted), min_contrast, …
 
 
 def _isolation() -> tuple[list[str], list[str], str]:
@@ -271,7 +399,7 @@ class Phone:
         if not match or not match.group(1):
             raise RuntimeError("Chromium returned no result (it may have crashed or run out of time)")
         return [
-            SideResult(**{k: v for k, v in r.items() if k in ("id", "math", "problems", "viewport")})
+            SideResult(**{k: v for k, v in r.items() if k in ("id", "math", "problems", "viewport", "measures")})
             for r in json.loads(html.unescape(match.group(1)))
         ]
 

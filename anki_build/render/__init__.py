@@ -61,10 +61,18 @@ def _fragment(fragment: Fragment | None, media: Media, slots: MathSlots, *, cloz
     return Markup(render_tokens(fragment.tokens, inline=fragment.inline, media=media, slots=slots, cloze=cloze))
 
 
+def _whole(tex: str) -> bool:
+    r"""Every `\left` has its `\right` and every `\begin` its `\end`."""
+    left, right = len(re.findall(r"\\left(?![a-zA-Z])", tex)), len(re.findall(r"\\right(?![a-zA-Z])", tex))
+    return left == right and tex.count("\\begin{") == tex.count("\\end{")
+
+
 def _derivation_values(note: Note, check: BlockResult | None, slots: MathSlots) -> dict[str, object]:
     """Starting expression and verdicts for the derivation template (and its tag)."""
     rows = split_rows(next((t.content for t in note.back.tokens if t.type == "math_block"), ""), 0)
     first = next((r for r in rows if r.kind == "start"), None)
+    if first is not None and not _whole(first.lhs):
+        first = None  # a row cut out of an `array` or a `\left…\right` pair: not a formula of its own
     start = Markup(slots.add(math_html(first.lhs, True))) if first else ""
     if check is None:
         return {"start": start, "verdict": "", "rows": [], "every_size": False}

@@ -58,17 +58,9 @@ class Media:
 
 
 def _highlight(code: str, language: str) -> str:
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import TextLexer, get_lexer_by_name
-    from pygments.util import ClassNotFound
+    from .highlight import highlight_code
 
-    try:
-        lexer = get_lexer_by_name(language) if language else TextLexer()
-    except ClassNotFound:
-        lexer = TextLexer()
-    formatter = HtmlFormatter(noclasses=True, nowrap=True, style="friendly")
-    return f'<pre class="ab-code"><code>{highlight(code, lexer, formatter)}</code></pre>\n'
+    return highlight_code(code, language)
 
 
 class FieldRenderer(RendererHTML):

@@ -356,8 +356,12 @@ def closed(tex: str) -> str:
 
 
 def math_html(tex: str, display: bool, *, in_cloze: bool = False) -> str:
+    from .narrow import narrow
+
     tex = normalise_tex(tex)
     if in_cloze:
         tex = cloze_safe(tex)
+    elif display:
+        tex = narrow(tex)  # a chain too wide for a phone: one relation per line
     body = html.escape(closed(tex), quote=False)
     return rf"\[{body}\]" if display else rf"\({body}\)"
