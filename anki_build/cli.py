@@ -221,9 +221,16 @@ def _explain(root: Path, display: str, target: str, as_json: bool) -> None:
 @main.command()
 @notes_dir_argument
 @click.option("--render", is_flag=True, help="Render every card in headless Chromium with Anki's MathJax instead.")
+@click.option(
+    "--engine",
+    type=click.Choice(["chromium", "webkit", "all"]),
+    default="chromium",
+    show_default=True,
+    help="With --render: Chromium (AnkiDroid's WebView), WebKitGTK (like AnkiMobile's WKWebView), or both.",
+)
 @strict_option
 @json_option
-def check(notes_dir: Path | None, render: bool, strict: bool, as_json: bool) -> None:
+def check(notes_dir: Path | None, render: bool, engine: str, strict: bool, as_json: bool) -> None:
     """Check every derivation in NOTES_DIR with sympy, step by step.
 
     A derivation is a display block right after a `<!-- check: … -->` comment (see the README).
@@ -239,7 +246,7 @@ def check(notes_dir: Path | None, render: bool, strict: bool, as_json: bool) -> 
     Needs Chromium and the Anki backend (pip install 'anki-build[anki]').
     """
     if render:
-        _render_check(notes_dir, as_json, strict)
+        _render_check(notes_dir, as_json, strict, ("chromium", "webkit") if engine == "all" else (engine,))
     from .commands.check import check as run_check
 
     root, display = _notes_dir(notes_dir)
@@ -303,7 +310,9 @@ def preview(notes_dir: Path | None, out: Path) -> None:
     click.echo(f"{result.cards} cards → {shown_path(result.index)}")
 
 
-def _render_check(notes_dir: Path | None, as_json: bool, strict: bool = False) -> None:
+def _render_check(
+    notes_dir: Path | None, as_json: bool, strict: bool = False, engines: tuple[str, ...] = ("chromium",)
+) -> None:
     from .commands.check import render as run_render
     from .phone.assets import AssetsUnavailable
     from .phone.browser import BrowserUnavailable
@@ -311,7 +320,7 @@ def _render_check(notes_dir: Path | None, as_json: bool, strict: bool = False) -
 
     root, display = _notes_dir(notes_dir)
     try:
-        summary = run_render(root, display, strict=strict)
+        summary = run_render(root, display, strict=strict, engines=engines)
     except (BrowserUnavailable, BackendUnavailable, AssetsUnavailable) as exc:
         click.echo(f"anki-build: {exc}", err=True)
         sys.exit(2)
@@ -324,10 +333,16 @@ def _render_check(notes_dir: Path | None, as_json: bool, strict: bool = False) -
             shown = shown.replace(": warning: ", ": error: ", 1)
         click.echo(shown, err=True)
     counts = ", ".join(f"{n} {kind}" for kind, n in summary.counts().items())
+    for d in summary.disagreements:
+        click.echo(
+            f"engines disagree: {d['kind']} on the {d['side']} of {d['card']} ({d['mode']}) only in {d['only_in']}"
+        )
+    names = " and ".join({"chromium": "Chromium", "webkit": "WebKitGTK"}[e] for e in summary.engines)
     click.echo(
-        f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844, day and night, with Anki's "
-        f"MathJax in {summary.seconds:.1f} s (browser {summary.isolation}, no network): "
+        f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844, day and night, in {names} "
+        f"with Anki's MathJax in {summary.seconds:.1f} s (browser {summary.isolation}, no network): "
         + (f"{len(summary.problems)} problem(s): {counts}" if summary.problems else "no problems")
+        + (f"; {len(summary.disagreements)} disagreement(s) between the engines" if len(summary.engines) > 1 else "")
     )
     sys.exit(summary.exit_code)
 

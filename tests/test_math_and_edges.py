@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -129,11 +130,19 @@ def test_html_is_sanitised(render_md):
     assert "<b>粗</b>" in field
 
 
-def test_code_blocks_are_highlighted_inline_without_css_or_js(render_md):
+def test_code_blocks_are_highlighted_with_classes_that_both_palettes_colour(render_md):
+    from anki_build.notetypes import note_types
+    from anki_build.render.highlight import DAY, NIGHT, contrast
+
     notes, _ = render_md("Q: 代码？\nA: 如下\n\n```python\nx = torch.zeros(3)  # $x$\n```\n")
     field = notes[0].fields["Back"]
-    assert '<pre class="ab-code">' in field and 'style="color' in field
+    assert '<pre class="ab-code">' in field and 'class="ab-hl-c1"' in field and "style=" not in field
     assert "\\(" not in field and "$x$" in field  # no math inside code
+    css = note_types()["basic"].css
+    for scope, background in (("", DAY[1]), (".nightMode ", NIGHT[1]), (".night_mode ", NIGHT[1])):
+        found = re.search(re.escape(f"{scope}pre.ab-code .ab-hl-c1") + r"[^{]*\{color:(#[0-9a-f]{6})", css)
+        assert found, scope
+        assert contrast(found[1], background) >= 4.5
 
 
 def test_chapter_order_from_sidebar_and_natural_sort(notes):

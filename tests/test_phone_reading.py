@@ -159,3 +159,64 @@ def test_the_detector_reports_low_contrast_small_text_and_tall_sides(sides):
         "tall": {"too-tall"},
         "wide": {"too-wide", "page-overflow"},
     }
+
+
+def _webkit() -> bool:
+    from anki_build.phone.browser import BrowserUnavailable, find_webkit
+
+    try:
+        find_webkit()
+    except BrowserUnavailable:
+        return False
+    return True
+
+
+def test_webkit_measures_the_same_cards_like_chromium(tmp_path):
+    """AnkiMobile's engine: WebKitGTK with the same page, MathJax and measurements, and the same verdicts."""
+    if not _webkit():
+        pytest.skip("WebKitGTK not installed (Debian: apt-get install gir1.2-webkit2-4.1 python3-gi xvfb)")
+    from anki_build.commands.build import build
+    from anki_build.derive.worker import cache_dir
+    from anki_build.phone.assets import mathjax_root
+    from anki_build.phone.browser import Phone
+    from anki_build.phone.cards import cards_of
+
+    root = write_tree(tmp_path / "notes", {"01-阅读.md": NOTES, "img/bowl.svg": DIAGRAM})
+    summary = build(root, "notes", tmp_path / "deck.apkg", write_lock=False)
+    assert summary.output is not None
+    cards = cards_of(summary.output)
+    sides = [(c.id, c.answer) for c in cards.cards]
+    try:
+        with Phone(mathjax_root(cache_dir()), cards.media) as phone:
+            night = {r.id: r for r in phone.check_webkit(sides, night=True)}
+            chromium = {r.id: r for r in phone.check(sides, night=True)}
+            assert phone.blocked == []
+    finally:
+        cards.close()
+    assert set(night) == set(chromium) and all(r.viewport == [390, 844] for r in night.values())
+    for card_id, result in night.items():
+        assert result.math == chromium[card_id].math
+        assert {p["kind"] for p in result.problems} <= {"too-wide"}, (card_id, result.problems)
+        assert result.measures["min_contrast"] >= 4.5
+    kalman = next(r for k, r in night.items() if "kalman" in k)
+    [formula] = [f for f in kalman.measures["formulas"] if f["display"]]
+    assert formula["width"] <= formula["room"]
+    bowl = next(r for k, r in night.items() if "损失曲面" in k)
+    assert "invert" in bowl.measures["images"][0]
+
+
+def test_check_render_with_both_engines_reports_where_they_disagree(tmp_path):
+    import json
+
+    from conftest import cli
+
+    if not _webkit():
+        pytest.skip("WebKitGTK not installed (Debian: apt-get install gir1.2-webkit2-4.1 python3-gi xvfb)")
+    root = write_tree(tmp_path / "notes", {"01-阅读.md": NOTES, "img/bowl.svg": DIAGRAM})
+    result = cli("check", "--render", str(root), "--engine", "all", "--json")
+    data = json.loads(result.stdout)
+    assert data["engines"] == ["chromium", "webkit"]
+    assert {p["engine"] for p in data["problems"]} <= {"chromium", "webkit"}
+    for d in data["disagreements"]:
+        assert d["only_in"] in ("chromium", "webkit") and d["kind"]
+    assert result.returncode == 0, result.stderr[-2000:]

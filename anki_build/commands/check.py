@@ -146,6 +146,8 @@ class RenderSummary:
     isolation: str = ""
     seconds: float = 0.0
     strict: bool = False
+    engines: tuple[str, ...] = ("chromium",)
+    disagreements: list[dict[str, object]] = field(default_factory=list)  # what one engine reports and not the other
     problems: list[dict[str, object]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -167,6 +169,8 @@ class RenderSummary:
             "math": self.math,
             "isolation": self.isolation,
             "seconds": round(self.seconds, 2),
+            "engines": list(self.engines),
+            "disagreements": self.disagreements,
             "counts": self.counts(),
             "problems": self.problems,
             "exit_code": self.exit_code,
@@ -174,7 +178,12 @@ class RenderSummary:
         }
 
 
-def render(root: Path, display_root: str, *, strict: bool = False) -> RenderSummary:
+ENGINES = ("chromium", "webkit")
+
+
+def render(
+    root: Path, display_root: str, *, strict: bool = False, engines: tuple[str, ...] = ("chromium",)
+) -> RenderSummary:
     """Build to a scratch deck, render both sides of every card like a phone, day and night, and report
     at each note's line what a reader would see go wrong.
 
@@ -186,17 +195,19 @@ def render(root: Path, display_root: str, *, strict: bool = False) -> RenderSumm
 
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
-    from ..phone.browser import Phone, SideResult, find_chromium
+    from ..phone.browser import Phone, SideResult, find_chromium, find_webkit
     from ..phone.cards import cards_of
     from .build import build
 
     started = time.perf_counter()
     find_chromium()
+    if "webkit" in engines:
+        find_webkit()
     assets = mathjax_root(cache_dir())
-    results: list[tuple[str, SideResult]] = []
+    results: list[tuple[str, str, SideResult]] = []
     with tempfile.TemporaryDirectory(prefix="anki-build-render-") as scratch:
         built = build(root, display_root, Path(scratch) / "deck.apkg", write_lock=False)
-        summary = RenderSummary(diagnostics=list(built.diagnostics), strict=strict)
+        summary = RenderSummary(diagnostics=list(built.diagnostics), strict=strict, engines=engines)
         if built.output is None:
             return summary
         rendered = cards_of(built.output)
@@ -208,39 +219,60 @@ def render(root: Path, display_root: str, *, strict: bool = False) -> RenderSumm
             ]
             sources = {c.id: c.source for c in rendered.cards}
             with Phone(assets, rendered.media) as phone:
-                for mode in ("day", "night"):
-                    try:
-                        results += [(mode, r) for r in phone.check(sides, night=mode == "night")]
-                    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                        summary.diagnostics.append(_render_failed(display_root, str(exc)))
-                        break
+                for engine in engines:
+                    run = phone.check if engine == "chromium" else phone.check_webkit
+                    for mode in ("day", "night"):
+                        try:
+                            results += [(engine, mode, r) for r in run(sides, night=mode == "night")]
+                        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                            summary.diagnostics.append(_render_failed(display_root, f"{engine}: {exc}"))
+                            break
                 summary.isolation, blocked = phone.isolation, list(phone.blocked)
         finally:
             rendered.close()
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
     report = Report()
-    summary.sides = sum(1 for mode, _ in results if mode == "day")
-    seen: set[tuple[str, str, str, str]] = set()
-    for mode, result in results:
-        if mode == "day":
+    summary.sides = sum(1 for engine, mode, _ in results if mode == "day" and engine == engines[0])
+    seen: set[tuple[str, str, str, str, str]] = set()
+    by_engine: dict[str, set[tuple[str, str, str, str]]] = {engine: set() for engine in engines}
+    for engine, mode, result in results:
+        if mode == "day" and engine == engines[0]:
             summary.math += result.math
         card_id, side = result.id.rsplit("/", 1)
         rel, _, line = sources[card_id].rpartition(":")
         for problem in result.problems:
             kind = problem["kind"]
-            if (card_id, side, kind, problem.get("tex", "")) in seen and kind not in ("contrast", "small-text"):
+            by_engine[engine].add((card_id, side, mode, kind))
+            if (engine, card_id, side, kind, problem.get("tex", "")) in seen and kind not in ("contrast", "small-text"):
                 continue  # the same formula too wide at night as by day: one report
-            seen.add((card_id, side, kind, problem.get("tex", "")))
+            seen.add((engine, card_id, side, kind, problem.get("tex", "")))
             where = f"{prefix}{rel}"
             tex = f" in \\({problem['tex']}\\)" if problem.get("tex") else ""
             shown_mode = f" ({mode})" if kind in ("contrast", "small-text") else ""
+            if len(engines) > 1 or engine != "chromium":
+                shown_mode = f" [{engine}]{shown_mode}"
             message = f"{side} of {card_id.rsplit('/', 1)[0]}{shown_mode}: {problem['message']}{tex}"
             number = int(line) if line.isdigit() else 1
             severity = Severity.WARNING if kind in RENDER_WARNINGS else Severity.ERROR
             report.add(where, number, 1, severity, f"render-{kind}", message)
             summary.problems.append(
-                {"path": where, "line": number, "card": card_id, "side": side, "mode": mode, **problem}
+                {
+                    "path": where,
+                    "line": number,
+                    "card": card_id,
+                    "side": side,
+                    "mode": mode,
+                    "engine": engine,
+                    **problem,
+                }
             )
+    if len(engines) > 1:
+        first, other = (by_engine[e] for e in engines[:2])
+        for only, engine in ((first - other, engines[0]), (other - first, engines[1])):
+            for card_id, side, mode, kind in sorted(only):
+                summary.disagreements.append(
+                    {"card": card_id, "side": side, "mode": mode, "kind": kind, "only_in": engine}
+                )
     if blocked and not any(p["kind"] == "network" for p in summary.problems):
         report.error(
             display_root,

@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -47,6 +48,33 @@ def find_chromium() -> str:
             return found
     raise BrowserUnavailable(
         "headless Chromium is needed to render cards and was not found; on Debian/Ubuntu: sudo apt-get install chromium"
+    )
+
+
+def find_webkit() -> tuple[str, list[str]]:
+    """(a Python that has PyGObject and WebKitGTK 4.1, the command prefix that gives it a display)."""
+    probe = "import gi; gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1')"
+    here = Path(sys.prefix).resolve()
+    seen: list[str] = []
+    for folder in os.get_exec_path():
+        candidate = Path(folder) / "python3"
+        if not candidate.is_file() or here in candidate.resolve().parents or str(candidate) in seen:
+            continue
+        seen.append(str(candidate))
+        try:
+            ok = subprocess.run([str(candidate), "-c", probe], capture_output=True, timeout=30).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+        if ok:
+            if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+                return str(candidate), []
+            xvfb = shutil.which("xvfb-run")
+            if xvfb is None:
+                raise BrowserUnavailable("WebKitGTK needs a display: install xvfb (sudo apt-get install xvfb)")
+            return str(candidate), [xvfb, "-a"]
+    raise BrowserUnavailable(
+        "the WebKit engine needs WebKitGTK for the system Python: sudo apt-get install gir1.2-webkit2-4.1 "
+        "python3-gi xvfb"
     )
 
 
@@ -175,7 +203,7 @@ async function checkSide(qa) {
   runScripts(qa);
   MathJax.typesetClear();
   await MathJax.typesetPromise([qa]);
-  await new Promise(r => setTimeout(r, 120));  // the card's own script fits formulas after typesetting
+  await new Promise(r => setTimeout(r, 60));  // the card's own script fits formulas after typesetting (30 ms debounce)
   const items = Array.from(MathJax.startup.document.getMathItemsWithin(qa));
   const problems = [];
   for (const item of items) {
@@ -401,6 +429,27 @@ class Phone:
         return [
             SideResult(**{k: v for k, v in r.items() if k in ("id", "math", "problems", "viewport", "measures")})
             for r in json.loads(html.unescape(match.group(1)))
+        ]
+
+    def check_webkit(self, sides: list[tuple[str, str]], *, night: bool = False) -> list[SideResult]:
+        """The same page and measurements in WebKitGTK (the engine of iOS's WKWebView, which AnkiMobile uses)."""
+        if not sides:
+            return []
+        python, prefix = find_webkit()
+        url = self._pages(sides, night)
+        driver = Path(__file__).with_name("webkit_driver.py")
+        timeout = max(60, len(sides) // 4)
+        done = subprocess.run(
+            [*prefix, python, str(driver), url, self.proxy, str(timeout)],
+            capture_output=True,
+            text=True,
+            timeout=timeout + 60,
+        )
+        if done.returncode != 0 or not done.stdout:
+            raise RuntimeError(f"WebKitGTK returned no result: {done.stderr.strip()[-300:]}")
+        return [
+            SideResult(**{k: v for k, v in r.items() if k in ("id", "math", "problems", "viewport", "measures")})
+            for r in json.loads(done.stdout)
         ]
 
     def screenshot(self, side_html: str, path: Path, *, night: bool = False) -> Path:
