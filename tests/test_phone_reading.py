@@ -220,3 +220,42 @@ def test_check_render_with_both_engines_reports_where_they_disagree(tmp_path):
     for d in data["disagreements"]:
         assert d["only_in"] in ("chromium", "webkit") and d["kind"]
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_webkit_goes_through_the_refusing_proxy_and_reaches_nothing():
+    import http.server
+    import threading
+
+    from anki_build.derive.worker import cache_dir
+    from anki_build.phone.assets import mathjax_root
+    from anki_build.phone.browser import Phone
+
+    if not _webkit():
+        pytest.skip("WebKitGTK not installed (Debian: apt-get install gir1.2-webkit2-4.1 python3-gi xvfb)")
+    hits: list[str] = []
+
+    class Listener(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Listener)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sides = [
+        ("img", f'<img src="http://127.0.0.1:{port}/a.png">'),
+        ("css", f'<div style="background:url(http://127.0.0.1:{port}/b.png)">x</div>'),
+    ]
+    try:
+        with Phone(mathjax_root(cache_dir())) as phone:
+            results = {r.id: {p["kind"] for p in r.problems} for r in phone.check_webkit(sides)}
+            blocked = list(phone.blocked)
+    finally:
+        server.shutdown()
+    assert hits == []
+    assert all("network" in kinds for kinds in results.values())
+    assert len(blocked) == 2
