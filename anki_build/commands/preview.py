@@ -136,6 +136,10 @@ def _measure(cards: list[CardSides], assets: Path, media: Path) -> tuple[dict[st
     return found, f"Measured at 390×844, day and night, with Anki's MathJax: {bad} card(s) with problems, shown first."
 
 
+def _natural(text: str) -> list[tuple[int, int | str]]:
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part]
+
+
 def _options(values: list[str]) -> str:
     return "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
 
@@ -188,7 +192,7 @@ def preview(
     flagged = [blocks[c.id] for c in cards if problems.get(c.id)]
     if flagged:
         chapters["⚠ cards with problems"] = flagged
-    for card in cards:
+    for card in sorted(cards, key=lambda c: _natural(c.deck)):  # `Course::2 …` before `Course::10 …`
         if not problems.get(card.id):
             chapters.setdefault(card.deck, []).append(blocks[card.id])
     anchors = {deck: f"ch{n}" for n, deck in enumerate(chapters)}
@@ -204,7 +208,7 @@ def preview(
         count=len(cards),
         measured=measured,
         toc=toc,
-        chapter_options=_options(list(dict.fromkeys(c.deck for c in cards))),
+        chapter_options=_options(sorted({c.deck for c in cards}, key=_natural)),
         kind_options=_options(sorted({c.kind for c in cards})),
         problem_options=_options(sorted({p["kind"] for found in problems.values() for p in found})),
     )
