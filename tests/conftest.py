@@ -92,6 +92,16 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def built_cards(root: Path, deck: Path) -> object:
+    """Build `root` into `deck` and read every card's sides back through the real Anki backend (close it after)."""
+    from anki_build.commands.build import build
+    from anki_build.phone.cards import cards_of
+
+    summary = build(root, "notes", deck, write_lock=False)
+    assert summary.output is not None, [d.format() for d in summary.diagnostics]
+    return cards_of(summary.output)
+
+
 @pytest.fixture
 def notes(tmp_path: Path) -> Callable[..., Path]:
     """`notes({"01-a.md": "..."})` → a notes folder under tmp_path."""

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, cli, write_tree
+from conftest import REPO, built_cards, cli, write_tree
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)")
@@ -66,15 +66,11 @@ $$
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    from anki_build.commands.build import build
     from anki_build.derive.worker import cache_dir
     from anki_build.phone.assets import mathjax_root
-    from anki_build.phone.cards import cards_of
 
     root = write_tree(tmp_path_factory.mktemp("phone") / "notes", {"01-渲染.md": CARDS, "img/box.svg": SAMPLE_SVG})
-    summary = build(root, "notes", root.parent / "deck.apkg", write_lock=False)
-    assert summary.output is not None
-    cards = cards_of(summary.output)
+    cards = built_cards(root, root.parent / "deck.apkg")
     yield mathjax_root(cache_dir()), cards
     cards.close()
 

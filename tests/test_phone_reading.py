@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO, write_tree
+from conftest import REPO, built_cards, write_tree
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)")
@@ -70,16 +70,12 @@ A: 像一个碗：
 
 @pytest.fixture(scope="module")
 def sides(tmp_path_factory):
-    from anki_build.commands.build import build
     from anki_build.derive.worker import cache_dir
     from anki_build.phone.assets import mathjax_root
     from anki_build.phone.browser import Phone
-    from anki_build.phone.cards import cards_of
 
     root = write_tree(tmp_path_factory.mktemp("reading") / "notes", {"01-阅读.md": NOTES, "img/bowl.svg": DIAGRAM})
-    summary = build(root, "notes", root.parent / "deck.apkg", write_lock=False)
-    assert summary.output is not None
-    cards = cards_of(summary.output)
+    cards = built_cards(root, root.parent / "deck.apkg")
     backs = {c.id.split("/")[0].split(":", 1)[1][:6]: c.answer for c in cards.cards}
     out = {}
     with Phone(mathjax_root(cache_dir()), cards.media) as phone:
@@ -175,16 +171,12 @@ def test_webkit_measures_the_same_cards_like_chromium(tmp_path):
     """AnkiMobile's engine: WebKitGTK with the same page, MathJax and measurements, and the same verdicts."""
     if not _webkit():
         pytest.skip("WebKitGTK not installed (Debian: apt-get install gir1.2-webkit2-4.1 python3-gi xvfb)")
-    from anki_build.commands.build import build
     from anki_build.derive.worker import cache_dir
     from anki_build.phone.assets import mathjax_root
     from anki_build.phone.browser import Phone
-    from anki_build.phone.cards import cards_of
 
     root = write_tree(tmp_path / "notes", {"01-阅读.md": NOTES, "img/bowl.svg": DIAGRAM})
-    summary = build(root, "notes", tmp_path / "deck.apkg", write_lock=False)
-    assert summary.output is not None
-    cards = cards_of(summary.output)
+    cards = built_cards(root, tmp_path / "deck.apkg")
     sides = [(c.id, c.answer) for c in cards.cards]
     try:
         with Phone(mathjax_root(cache_dir()), cards.media) as phone:

@@ -312,6 +312,12 @@ class SideResult:
     measures: dict[str, object] = field(default_factory=dict)  # formulas (width, room, scale, hinted), min_contrast, …
 
 
+def _side_results(text: str) -> list[SideResult]:
+    """The page's JSON, one result per side (unknown keys from a newer page are ignored)."""
+    keys = ("id", "math", "problems", "viewport", "measures")
+    return [SideResult(**{k: v for k, v in r.items() if k in keys}) for r in json.loads(text)]
+
+
 def _isolation() -> tuple[list[str], list[str], str]:
     """(command prefix, flags, description): Chromium's sandbox whenever this machine lets it run."""
     if os.geteuid() != 0:
@@ -426,10 +432,7 @@ class Phone:
         match = re.search(r'<pre id="result"[^>]*>(.*?)</pre>', dom, re.S)
         if not match or not match.group(1):
             raise RuntimeError("Chromium returned no result (it may have crashed or run out of time)")
-        return [
-            SideResult(**{k: v for k, v in r.items() if k in ("id", "math", "problems", "viewport", "measures")})
-            for r in json.loads(html.unescape(match.group(1)))
-        ]
+        return _side_results(html.unescape(match.group(1)))
 
     def check_webkit(self, sides: list[tuple[str, str]], *, night: bool = False) -> list[SideResult]:
         """The same page and measurements in WebKitGTK (the engine of iOS's WKWebView, which AnkiMobile uses)."""
@@ -447,10 +450,7 @@ class Phone:
         )
         if done.returncode != 0 or not done.stdout:
             raise RuntimeError(f"WebKitGTK returned no result: {done.stderr.strip()[-300:]}")
-        return [
-            SideResult(**{k: v for k, v in r.items() if k in ("id", "math", "problems", "viewport", "measures")})
-            for r in json.loads(done.stdout)
-        ]
+        return _side_results(done.stdout)
 
     def screenshot(self, side_html: str, path: Path, *, night: bool = False) -> Path:
         """A 390 px wide PNG of one side, day or night (device scale 2 for legibility)."""

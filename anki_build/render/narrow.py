@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .tex import _argument_end, _inner, _optional_end
+
 BUDGET = 30.0  # estimated width (≈ one letter per unit) that fits 358 px at the card's math size
 
 _RELATIONS = (
@@ -32,33 +34,6 @@ _SPACES = {"quad": 1.7, "qquad": 3.4, ",": 0.3, ";": 0.5, ":": 0.4, "!": -0.2, "
 _WIDE_OPS = set("=+-<>") | {"times", "cdot", "pm", "mp", "in", "sim", "to", "mid"}
 
 
-def _group_end(tex: str, i: int) -> int:
-    """The index after the `{…}` group (or single token) starting at i."""
-    while i < len(tex) and tex[i] == " ":
-        i += 1
-    if i >= len(tex):
-        return i
-    if tex[i] != "{":
-        match = _COMMAND.match(tex, i)
-        return match.end() if match else i + 1
-    depth = 0
-    for j in range(i, len(tex)):
-        if tex[j] == "\\":
-            continue
-        if tex[j] == "{" and (j == 0 or tex[j - 1] != "\\"):
-            depth += 1
-        elif tex[j] == "}" and tex[j - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-    return len(tex)
-
-
-def _inner(group: str) -> str:
-    group = group.strip()
-    return group[1:-1] if group.startswith("{") and group.endswith("}") else group
-
-
 def width(tex: str) -> float:
     """A rough width in letters: fractions count their wider part, scripts two thirds, spacing its size."""
     total, i = 0.0, 0
@@ -69,19 +44,18 @@ def width(tex: str) -> float:
             name = match.group(1) if match else ""
             i = match.end() if match else i + 1
             if name in ("frac", "dfrac", "tfrac", "cfrac", "binom"):
-                a_end = _group_end(tex, i)
-                b_end = _group_end(tex, a_end)
-                total += max(width(_inner(tex[i:a_end])), width(_inner(tex[a_end:b_end]))) + 0.6
+                a_end = _argument_end(tex, i)
+                b_end = _argument_end(tex, a_end)
+                total += max(width(_inner(tex, i, a_end)), width(_inner(tex, a_end, b_end))) + 0.6
                 i = b_end
             elif name == "sqrt":
-                if i < len(tex) and tex[i] == "[":
-                    i = tex.find("]", i) + 1 or len(tex)
-                end = _group_end(tex, i)
-                total += width(_inner(tex[i:end])) + 1.2
+                i = _optional_end(tex, i) or i
+                end = _argument_end(tex, i)
+                total += width(_inner(tex, i, end)) + 1.2
                 i = end
             elif name in ("text", "mathrm", "textrm", "textbf", "mbox", "operatorname") and i < len(tex):
-                end = _group_end(tex, i)
-                inner = _inner(tex[i:end])
+                end = _argument_end(tex, i)
+                inner = _inner(tex, i, end)
                 total += len(inner) * (0.55 if name != "operatorname" else 0.6) + (0.4 if name == "operatorname" else 0)
                 i = end
             elif name in _SPACES:
@@ -93,8 +67,8 @@ def width(tex: str) -> float:
             else:
                 total += 1.0
         elif c in "_^":
-            end = _group_end(tex, i + 1)
-            total += 0.7 * width(_inner(tex[i + 1 : end]))
+            end = _argument_end(tex, i + 1)
+            total += 0.7 * width(_inner(tex, i + 1, end))
             i = end
         elif c in "{} &":
             i += 1

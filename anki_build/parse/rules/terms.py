@@ -820,11 +820,16 @@ def _bare_line(node: SyntaxTreeNode) -> list[Token] | None:
     allowed = ("text", "strong_open", "strong_close", "em_open", "em_close", "code_inline")
     if any(t.type not in allowed or (t.meta or {}).get("wikilink") for t in children):
         return None
-    if children[0].type == "text" and NUMBERING.match(children[0].content):
+    return _name_tokens(children) or None
+
+
+def _name_tokens(children: list[Token]) -> list[Token]:
+    """A name's words without its numbering (`3. `) and without bold around the whole of it."""
+    if children and children[0].type == "text" and NUMBERING.match(children[0].content):
         children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
     if len(children) >= 3 and children[0].type == "strong_open" and children[-1].type == "strong_close":
         children = trim(children[1:-1])
-    return children or None
+    return children
 
 
 def _labelled(node: SyntaxTreeNode) -> bool:
@@ -936,11 +941,7 @@ def _outline_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     from .words import action, question_like, technical
 
     node, below = nodes[i], nodes[i + 1]
-    children = trim(inline_children(node))
-    if children and children[0].type == "text" and NUMBERING.match(children[0].content):
-        children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
-    if len(children) >= 3 and children[0].type == "strong_open" and children[-1].type == "strong_close":
-        children = trim(children[1:-1])
+    children = _name_tokens(trim(inline_children(node)))
     text = bare(plain(children))
     allowed = ("text", "strong_open", "strong_close", "em_open", "em_close", "code_inline")
     if (
