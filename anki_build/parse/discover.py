@@ -159,8 +159,11 @@ def _normalise_target(base: PurePosixPath, href: str) -> str | None:
     return text
 
 
-def navigation_order(root: Path, navs: list[Path], texts: dict[str, str]) -> list[str]:
-    """Relative paths in the order the project's tables of contents list them."""
+def navigation_order(root: Path, navs: list[Path], tocs: dict[str, tuple[str, ...] | None]) -> list[str]:
+    """Relative paths in the order the project's tables of contents list them.
+
+    `tocs` maps each notes file to the lines of its ```` ```toc ```` blocks (None: it has none).
+    """
     from .markdown import parser
 
     order: list[str] = []
@@ -183,21 +186,16 @@ def navigation_order(root: Path, navs: list[Path], texts: dict[str, str]) -> lis
         seen.add(rel)
         if rel not in order:
             order.append(rel)
-        text = texts.get(rel)
-        if text is None or "```toc" not in text:
-            return
         base = PurePosixPath(rel).parent
-        for token in parser().parse(text):
-            if token.type == "fence" and token.info.strip().startswith("toc"):
-                for line in token.content.splitlines():
-                    line = line.strip()
-                    if line and not line.startswith(":"):
-                        target = _normalise_target(base, line)
-                        if target:
-                            visit(target, seen)
+        for line in tocs.get(rel) or ():
+            line = line.strip()
+            if line and not line.startswith(":"):
+                target = _normalise_target(base, line)
+                if target:
+                    visit(target, seen)
 
     seen: set[str] = set()
-    for rel in sorted(texts, key=lambda r: (r.count("/"), natural_key(r))):
-        if PurePosixPath(rel).name in ("index.md", "README.md") and "```toc" in texts[rel]:
+    for rel in sorted(tocs, key=lambda r: (r.count("/"), natural_key(r))):
+        if PurePosixPath(rel).name in ("index.md", "README.md") and tocs[rel] is not None:
             visit(rel, seen)
     return order
