@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import load_config, shown_path
-from ..derive import check_project
 from ..diagnostics import Diagnostic, Report, Severity
 from ..identity import CLOCK_TOLERANCE, LOCK_NAME, Lock, Plan, identify, load_lock, write_lock
+from ..incremental import compile_project, project_cache
 from ..notetypes import NoteType, note_types
 from ..package import PackageResult, write_package
-from ..parse import parse_project
-from ..render import RenderedDeck, render_project
+from ..render import RenderedDeck
 from ..structure import NoteKind
 
 
@@ -194,18 +193,25 @@ def prepare(
     elif lock is None and not namespace:
         namespace = "course-" + secrets.token_hex(8)  # a new course: its GUIDs are its own
         prepared.namespace_line = namespace
-    project = parse_project(root, display_root, config, report, skip={out.resolve().parent} if output is None else None)
-    checks = check_project(project, report) if check else {}
-    deck = render_project(project, report, checks)
+    compiled = compile_project(
+        root,
+        display_root,
+        config,
+        report,
+        skip={out.resolve().parent} if output is None else None,
+        check=check,
+        cache_folder=project_cache(root),
+    )
+    deck = compiled.deck
     stamp = build_time(now)
     plan, new_lock = identify(
         deck,
         lock or recovered,
         stamp,
         types,
-        paused_files=project.paused_files,
-        source_files=project.source_files,
-        file_times=project.file_times,
+        paused_files=compiled.paused_files,
+        source_files=compiled.source_files,
+        file_times=compiled.file_times,
         namespace=namespace or config.guid_namespace,
     )
     plan.recovered_from = recovered_from if lock is None else ""
@@ -284,8 +290,18 @@ def _write(prepared: Prepared, write_lock: bool) -> None:
     assert prepared.deck is not None and prepared.lock is not None
     report, summary, lock = prepared.report, prepared.summary, prepared.lock
     mods = {name: int(entry["changed"]) for name, entry in lock.notetypes.items()}
+    from ..incremental import deck_digest, remember_output, unchanged_output
+
+    lock_text = lock.dumps()
+    digest = deck_digest(prepared.deck, mods, lock_text)
+    record = project_cache(prepared.lock_path.parent) / "outputs.json"
+    size = unchanged_output(record, prepared.out, digest)
     try:
-        result: PackageResult = write_package(prepared.deck, prepared.out, mods, lock.dumps())
+        if size is not None:  # the deck on disk is already this build's: leave it (and its time) alone
+            result = PackageResult(prepared.out, size, len(prepared.deck.media.files))
+        else:
+            result = write_package(prepared.deck, prepared.out, mods, lock_text)
+            remember_output(record, prepared.out, digest)
     except OSError as exc:
         message = f"cannot write the deck: {exc.strerror or exc}; any previous file there is unchanged"
         report.error(shown_path(prepared.out), 1, 1, "write-failed", message)

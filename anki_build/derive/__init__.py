@@ -18,9 +18,9 @@ from .syntax import Block, parse_directive, split_rows
 __all__ = ["BlockResult", "check_project", "derivation_blocks"]
 
 
-def derivation_blocks(project: Project) -> list[tuple[Note, Block]]:
+def derivation_blocks(notes: Project | list[Note]) -> list[tuple[Note, Block]]:
     blocks = []
-    for note in project.notes:
+    for note in notes.notes if isinstance(notes, Project) else notes:
         if note.kind is not NoteKind.DERIVATION:
             continue
         directive = parse_directive(note.check)
@@ -35,9 +35,14 @@ def derivation_blocks(project: Project) -> list[tuple[Note, Block]]:
 
 
 def check_project(
-    project: Project, report: Report, *, cache: Path | None = None, step_limit: float = 5.0, block_limit: float = 30.0
-) -> dict[str, BlockResult]:
-    """Check every derivation (in a worker process); report problems at the row's line. Key → result."""
+    project: Project | list[Note],
+    report: Report,
+    *,
+    cache: Path | None = None,
+    step_limit: float = 5.0,
+    block_limit: float = 30.0,
+) -> dict[int, BlockResult]:
+    """Check every derivation (in a worker process); report problems at the row's line. `id(note)` → result."""
     blocks = derivation_blocks(project)
     if not blocks:
         return {}
@@ -45,10 +50,10 @@ def check_project(
 
     with Checker(step_limit=step_limit, block_limit=block_limit, cache=cache) as checker:
         raw = checker.check([block for _, block in blocks])
-    results: dict[str, BlockResult] = {}
+    results: dict[int, BlockResult] = {}
     for (note, block), data in zip(blocks, raw, strict=True):
         result = BlockResult.from_json(data)
-        results[note.key] = result
+        results[id(note)] = result
         if result.error:
             code = "derivation-timeout" if result.verdict == TIMEOUT else "derivation-unsupported"
             report.warning(block.path, block.line, 1, code, result.error)

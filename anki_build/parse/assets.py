@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,7 @@ class AssetResolver:
     report: Report
     max_bytes: int = MAX_IMAGE_BYTES
     _seen: set[tuple[str, str, Location]] = field(default_factory=set)
+    trace: list[list[object]] = field(default_factory=list)  # every file-system answer used (see `replay`)
 
     def _warn(self, where: Location, code: str, message: str) -> None:
         if (code, message, where) in self._seen:
@@ -118,10 +120,8 @@ class AssetResolver:
             return self._embed(value, where)
         root = self.root.resolve()
         candidate = (root / value.lstrip("/")) if value.startswith("/") else (self.file.parent / value)
-        try:
-            resolved = candidate.resolve()
-        except (OSError, RuntimeError, ValueError):
-            resolved = candidate
+        resolved = _resolved(candidate)
+        self.trace.append(["resolve", str(candidate), str(resolved)])
         if not resolved.is_relative_to(root):
             self._warn(where, "image-outside-root", f"'{shown}' points outside the notes folder; left out")
             return None
@@ -144,6 +144,7 @@ class AssetResolver:
 
     def _embed(self, name: str, where: Location) -> Asset | None:
         candidates = self.index.get(Path(name).name.casefold(), [])
+        self.trace.append(["embed", Path(name).name.casefold(), [str(p) for p in candidates]])
         if not candidates:
             self._warn(where, "image-missing", f"embedded image '{_short(name)}' is not anywhere in the notes folder")
             return None
@@ -159,6 +160,7 @@ class AssetResolver:
         )
 
     def _checked(self, path: Path, shown: str, where: Location) -> Asset | None:
+        self.trace.append(["stat", str(path), fingerprint(path)])
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             self._warn(
                 where,
@@ -181,6 +183,41 @@ class AssetResolver:
             self._warn(where, "image-missing", f"cannot read '{shown}': {exc.strerror or exc}")
             return None
         return Asset(path=path, suffix=path.suffix.lower())
+
+
+def _resolved(candidate: Path) -> Path:
+    try:
+        return candidate.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return candidate
+
+
+def fingerprint(path: Path) -> list[int] | None:
+    """What a file looked like (type, size, change time): equal fingerprints mean the same answers."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return [info.st_mode, info.st_size, info.st_mtime_ns]
+
+
+def replay(trace: list[list[object]], index: dict[str, list[Path]]) -> bool:
+    """True when the file system still answers every question in `trace` the way it did."""
+    for entry in trace:
+        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[1], str)):
+            return False
+        kind, name, answer = entry
+        if kind == "resolve":
+            ok = str(_resolved(Path(name))) == answer
+        elif kind == "embed":
+            ok = [str(p) for p in index.get(name, [])] == answer
+        elif kind == "stat":
+            ok = fingerprint(Path(name)) == answer
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
 
 
 def _short(src: str) -> str:

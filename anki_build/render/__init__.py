@@ -12,7 +12,7 @@ from ..config import Config
 from ..derive.results import EVERY_SIZE, PROVED, BlockResult
 from ..derive.syntax import split_rows
 from ..diagnostics import Report, internal_error
-from ..structure import Fragment, Note, NoteKind, Project
+from ..structure import Fragment, Location, Note, NoteKind, Project
 from ..structure.notes import plain_text, walk_with_maps
 from .html import CLOZE_NUMBER, Media, render_tokens
 from .sanitise import CONTROL, MathSlots, finish
@@ -35,6 +35,7 @@ class RenderedNote:
     mod: int = 0  # time the content last changed, set by the identify stage
     root: str = ""  # the key before positional numbering (identify keeps such notes apart by content)
     cloze_auto_from: int = 0  # the first `{{cN::` ordinal made from `==…==` (0: none); identify renumbers those
+    location: Location = field(default_factory=lambda: Location("", 1))  # where its note starts, for diagnostics
 
 
 @dataclass
@@ -129,6 +130,7 @@ def render_note(
         source=rel_source,
         root=note.root,
         cloze_auto_from=auto_from,
+        location=note.location,
     )
 
 
@@ -192,24 +194,28 @@ def _fragment_text(note: Note) -> str:
     return "".join(parts)
 
 
-def render_project(project: Project, report: Report, checks: dict[str, BlockResult] | None = None) -> RenderedDeck:
-    deck = RenderedDeck(
-        name=deck_component(project.config.deck),
-        namespace=project.config.guid_namespace,
-        media=Media(max_bytes=project.config.max_image_bytes),
-    )
-    prefix = project.display_root.rstrip("/") + "/"
-    for note in project.notes:
+def render_notes(
+    notes: list[Note],
+    config: Config,
+    display_root: str,
+    media: Media,
+    report: Report,
+    checks: dict[int, BlockResult] | None = None,
+) -> list[RenderedNote]:
+    """Render `notes` (one file's, or a project's); `checks` maps `id(note)` to its derivation's result."""
+    prefix = display_root.rstrip("/") + "/"
+    rendered_notes: list[RenderedNote] = []
+    for note in notes:
         rel = note.location.path.removeprefix(prefix) if prefix != "./" else note.location.path
         source = f"{rel}:{note.location.line}"
-        failed = len(deck.media.failed)
+        failed = len(media.failed)
         try:
-            rendered = render_note(note, project.config, deck.media, source, (checks or {}).get(note.key))
+            rendered = render_note(note, config, media, source, (checks or {}).get(id(note)))
         except Exception as exc:  # a bug costs this note, never the deck
             where = note.location
             report.error(where.path, where.line, where.col, "internal-error", internal_error(exc))
             continue
-        for src, why in deck.media.failed[failed:]:
+        for src, why in media.failed[failed:]:
             where = note.location
             report.warning(
                 where.path, where.line, where.col, "image-missing", f"image '{src}' could not be read ({why}); left out"
@@ -221,5 +227,15 @@ def render_project(project: Project, report: Report, checks: dict[str, BlockResu
                 where.path, where.line, where.col, "empty-cloze", "cloze has no deletion left after rendering; skipped"
             )
             continue
-        deck.notes.append(rendered)
+        rendered_notes.append(rendered)
+    return rendered_notes
+
+
+def render_project(project: Project, report: Report, checks: dict[int, BlockResult] | None = None) -> RenderedDeck:
+    deck = RenderedDeck(
+        name=deck_component(project.config.deck),
+        namespace=project.config.guid_namespace,
+        media=Media(max_bytes=project.config.max_image_bytes),
+    )
+    deck.notes = render_notes(project.notes, project.config, project.display_root, deck.media, report, checks)
     return deck

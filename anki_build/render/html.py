@@ -38,6 +38,7 @@ class Media:
     max_bytes: int = MAX_IMAGE_BYTES
     files: dict[str, bytes] = field(default_factory=dict)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source as written, why), for the report
+    sources: dict[str, Asset] = field(default_factory=dict)  # media name → where its bytes came from
     _names: dict[tuple[Asset, str], str | None] = field(default_factory=dict)
 
     def add(self, asset: Asset, hint: str) -> str | None:
@@ -53,6 +54,7 @@ class Media:
             stem = re.sub(r"[^\w-]+", "-", hint.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("-_")[:40] or "image"
             name = f"{stem}-{digest}{asset.suffix}"
             self.files.setdefault(name, data)
+            self.sources.setdefault(name, asset)
             self._names[(asset, hint)] = name
         return self._names[(asset, hint)]
 
