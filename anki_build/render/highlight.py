@@ -16,18 +16,30 @@ NIGHT_SCOPES = (".nightMode", ".night_mode")
 TARGET = 4.6  # a little above 4.5:1, so rounding in the browser never drops below it
 
 
-def highlight_code(code: str, language: str) -> str:
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
+@cache
+def _lexer(language: str) -> object:
+    """One lexer per language for the whole build: finding and building one costs more than lexing a block."""
     from pygments.lexers import TextLexer, get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        lexer = get_lexer_by_name(language) if language else TextLexer()
+        return get_lexer_by_name(language) if language else TextLexer()
     except ClassNotFound:
-        lexer = TextLexer()
-    formatter = HtmlFormatter(nowrap=True, classprefix=PREFIX)
-    return f'<pre class="ab-code"><code>{highlight(code, lexer, formatter)}</code></pre>\n'
+        return TextLexer()
+
+
+@cache
+def _formatter() -> object:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True, classprefix=PREFIX)
+
+
+def highlight_code(code: str, language: str) -> str:
+    from pygments import highlight
+
+    html = highlight(code, _lexer(language), _formatter())  # type: ignore[arg-type]
+    return f'<pre class="ab-code"><code>{html}</code></pre>\n'
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
