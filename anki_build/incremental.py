@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, Report, Severity
 from .files import read_regular, write_atomic
+from .notetypes import cards_dir
 from .parse import FileFacts, chapters_of, disambiguate_keys, extract_file, parse_file, read_files
 from .parse.assets import Asset, AssetResolver, replay
 from .render import RenderedDeck, RenderedNote, deck_component, render_notes
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .structure import Note
 
 FORMAT = 1
+_SOURCES = (".py", ".html", ".css", ".js", ".j2", ".toml", ".json")
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "nh3", "pygments", "pyyaml", "genanki", "sympy")
 
 
@@ -46,10 +48,12 @@ def code_version() -> str:
     """A digest of the package's own files and the libraries that shape its output."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for path in sorted(
-        p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".html", ".css", ".js", ".j2")
-    ):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    cards = Path(str(cards_dir()))
+    folders = [package] if cards.is_relative_to(package) else [package, cards]  # a checkout: cards/ is beside
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in _SOURCES):
+            name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     for name in _LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}\0".encode())

@@ -120,3 +120,23 @@ def test_random_edit_sequences_build_what_a_cold_build_builds(
         cold = _deck(notes, tmp_path / f"cold{step}.apkg", tmp_path / f"fresh{step}", monkeypatch)
         assert warm == cold, f"step {step}"
         _edit(rng, notes, step)
+
+
+def test_the_code_version_covers_the_card_templates() -> None:
+    """A changed template must not reuse cards rendered with the old one (checkout or installed wheel)."""
+    from anki_build.incremental import code_version
+    from anki_build.notetypes import cards_dir
+
+    template = Path(str(cards_dir())) / "fields" / "concept.html"
+    if not template.is_file():
+        template = next(p for p in Path(str(cards_dir())).rglob("*.html"))
+    original = template.read_bytes()
+    before = code_version()
+    try:
+        template.write_bytes(original + b"\n")
+        code_version.cache_clear()
+        assert code_version() != before
+    finally:
+        template.write_bytes(original)
+        code_version.cache_clear()
+    assert code_version() == before
