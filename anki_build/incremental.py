@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -111,16 +112,16 @@ class Store:
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
             write_atomic(self.folder / f"{key}.json", json.dumps(data, ensure_ascii=False))
 
-    def prune(self) -> None:
-        """Drop the entries this build did not use (old versions of edited files)."""
+    def prune(self, age: float = 86400) -> None:
+        """Drop entries this build did not use once they are a day old (old versions of edited files; the
+        other variant, `install`'s unchecked build, keeps its entries between the two)."""
         if self.folder is None:
             return
-        try:
+        now = time.time()
+        with contextlib.suppress(OSError):
             for path in self.folder.glob("*.json"):
-                if path.stem not in self.used:
+                if path.stem not in self.used and now - path.stat().st_mtime > age:
                     path.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def project_cache(root: Path, base: Path | None = None) -> Path:
@@ -215,11 +216,13 @@ def compile_project(
         fresh.append(item)
 
     checks = _check([n for item in fresh for n in item.notes], fresh) if check else {}
+    unsettled = _unsettled(fresh, checks)
     for item in fresh:
         media = Media(max_bytes=config.max_image_bytes)
         item.rendered = render_notes(item.notes, config, display_root, media, item.report, checks)
         item.media = dict(media.files)
-        _store(store, item, media)
+        if item.file.rel not in unsettled:
+            _store(store, item, media)
     for item in work:
         if item.entry is None or item.file.rel not in cards:
             _store_facts(store, item)
@@ -272,6 +275,17 @@ def _check(notes: list[Note], fresh: list[_File]) -> dict[int, Any]:
     for d in scratch.items:
         by_display.get(d.path, fresh[0].report).items.append(d)
     return results
+
+
+def _unsettled(fresh: list[_File], checks: dict[int, Any]) -> set[str]:
+    """Files with a derivation whose result is not final (a timeout, a dead worker): asked again next build."""
+    from .derive.worker import is_final
+
+    return {
+        item.file.rel
+        for item in fresh
+        if any(id(n) in checks and not is_final(checks[id(n)].to_json()) for n in item.notes)
+    }
 
 
 def _facts_json(facts: FileFacts | None) -> dict[str, Any] | None:
