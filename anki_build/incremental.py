@@ -109,8 +109,15 @@ class Store:
         if self.folder is None:
             return
         data = {"format": FORMAT, "key": key, **data}
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
-            write_atomic(self.folder / f"{key}.json", json.dumps(data, ensure_ascii=False))
+        text = json.dumps(data, ensure_ascii=False).encode()
+        temp = self.folder / f".{key}.{os.getpid()}.tmp"  # one writer per name; no folder scan per entry
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(text)
+            os.replace(temp, self.folder / f"{key}.json")
+        except OSError:  # a cache that cannot be written only costs speed
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
 
     def prune(self, age: float = 86400) -> None:
         """Drop entries this build did not use once they are a day old (old versions of edited files; the
@@ -119,7 +126,7 @@ class Store:
             return
         now = time.time()
         with contextlib.suppress(OSError):
-            for path in self.folder.glob("*.json"):
+            for path in [*self.folder.glob("*.json"), *self.folder.glob(".*.tmp")]:
                 if path.stem not in self.used and now - path.stat().st_mtime > age:
                     path.unlink(missing_ok=True)
 

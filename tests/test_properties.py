@@ -116,7 +116,9 @@ def test_failed_write_keeps_the_previous_deck(tmp_path, monkeypatch, sample_note
         raise OSError("disk full")
 
     monkeypatch.setattr(package.zipfile.ZipFile, "writestr", explode)
-    summary = build(sample_notes, "notes", out)
+    chapter = sorted(sample_notes.glob("*.md"))[0]
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n**新术语**：一条新的定义。\n", encoding="utf-8")
+    summary = build(sample_notes, "notes", out)  # a changed deck, so it must be written
     assert summary.exit_code == 1
     # the sample's one warning (its plausible matrix step) stays a warning; the failed write is the error
     assert [d.code for d in summary.diagnostics if d.severity.value == "error"] == ["write-failed"]
