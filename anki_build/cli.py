@@ -157,6 +157,7 @@ def _check_output(output: Path | None) -> None:
     help="Show which rule made each note of FILE (near LINE, or in a line range), and why a block made none; "
     "write nothing.",
 )
+@click.option("--watch", is_flag=True, help="Build again on every save under NOTES_DIR, until Ctrl-C.")
 @reset_lock_option
 @strict_option
 @json_option
@@ -165,6 +166,7 @@ def build(
     output: Path | None,
     plan_only: bool,
     explain_target: str | None,
+    watch: bool,
     reset_lock: bool,
     strict: bool,
     as_json: bool,
@@ -179,9 +181,13 @@ def build(
     from .config import shown_path
 
     root, display = _notes_dir(notes_dir)
+    if watch and (plan_only or explain_target is not None):
+        raise click.UsageError("--watch builds the deck: it does not go with --plan or --explain")
     if explain_target is not None:
         _explain(root, display, explain_target, as_json)
     _check_output(output)
+    if watch:
+        _watch(root, display, output, strict, reset_lock, as_json)
     summary = run_build(root, display, output, strict=strict, plan_only=plan_only, reset_lock=reset_lock)
     if not as_json:
         _print_diagnostics(summary)
@@ -200,6 +206,38 @@ def build(
                 if summary.plan.removed or summary.plan.moved:
                     click.echo("  (run `anki-build build --plan` before a build to list them)")
     _finish(summary, as_json)
+
+
+def _show_build(summary: BuildSummary) -> None:
+    from .config import shown_path
+
+    _print_diagnostics(summary)
+    if summary.output is not None:
+        click.echo(
+            f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
+            f"({_human_size(summary.size)}, {summary.media} media files)"
+        )
+        if summary.plan is not None:
+            _print_plan_counts(summary.plan)
+    click.echo(f"{summary.warnings} warning(s), {summary.errors} error(s)", err=summary.output is None)
+
+
+def _watch(root: Path, display: str, output: Path | None, strict: bool, reset_lock: bool, as_json: bool) -> None:
+    """One build per batch of saves; `--json` prints one JSON object per line. Ctrl-C ends it (exit 0)."""
+    import time
+
+    from .commands.build import rebuilds
+
+    for n, summary in enumerate(rebuilds(root, display, output, strict=strict, reset_lock=reset_lock)):
+        if as_json:
+            click.echo(json.dumps(summary.to_json(), ensure_ascii=False))
+            continue
+        if n:
+            click.echo(f"── {time.strftime('%H:%M:%S')} rebuilt after a save")
+        _show_build(summary)
+        if n == 0:
+            click.echo(f"watching {display} for saves (Ctrl-C stops)")
+    sys.exit(0)
 
 
 def _explain(root: Path, display: str, target: str, as_json: bool) -> None:
@@ -308,6 +346,38 @@ def preview(notes_dir: Path | None, out: Path) -> None:
     if result is None:
         sys.exit(1)
     click.echo(f"{result.cards} cards → {shown_path(result.index)}")
+
+
+@main.command()
+@notes_dir_argument
+@click.option(
+    "-p",
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+def serve(notes_dir: Path | None, port: int) -> None:
+    """Serve the cards at http://127.0.0.1:PORT/ and rebuild on every save.
+
+    One page per note file shows its cards as Anki renders them, front and back, day and night, at phone
+    width, with that file's diagnostics; the open page follows the file you save and marks the changed
+    cards. Nothing is written under NOTES_DIR. Needs the Anki backend (pip install 'anki-build[anki]').
+    """
+    from .commands.serve import serve as run_serve
+    from .phone.assets import AssetsUnavailable
+    from .phone.cards import BackendUnavailable
+
+    root, display = _notes_dir(notes_dir)
+    try:
+        run_serve(root, display, port, echo=click.echo)
+    except (BackendUnavailable, AssetsUnavailable) as exc:
+        click.echo(f"anki-build: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"anki-build: error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 def _render_check(

@@ -7,6 +7,7 @@ import gc
 import os
 import re
 import secrets
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -117,6 +118,23 @@ def build(
         if prepared.deck is None or plan_only or not prepared.writable:
             return prepared.done()
         return finish(prepared, write_lock=write_lock)
+
+
+def rebuilds(
+    root: Path,
+    display_root: str,
+    output: Path | None = None,
+    *,
+    strict: bool = False,
+    reset_lock: bool = False,
+    stop: threading.Event | None = None,
+) -> Iterator[BuildSummary]:
+    """A build, then one more after each batch of saves under `root` (`build --watch`), until `stop`."""
+    from ..watch import changes
+
+    yield build(root, display_root, output, strict=strict, reset_lock=reset_lock)
+    for _ in changes(root, stop=stop):
+        yield build(root, display_root, output, strict=strict)
 
 
 @dataclass

@@ -17,31 +17,34 @@ from ..phone.cards import CardSides
 
 _STYLE = re.compile(r"<style>.*?</style>", re.S)
 
+GALLERY_CSS = """
+body.gallery { margin: 0; padding: 16px; background: #e9e9ec; font-family: system-ui, sans-serif; }
+.gallery h1 { font-size: 20px; }
+.gallery h2 { font-size: 17px; margin: 28px 0 8px; }
+.gallery .row { display: flex; flex-wrap: nowrap; overflow-x: auto; gap: 12px; margin-bottom: 18px; }
+.gallery .phone { flex: 0 0 auto; }
+.gallery .tools { position: sticky; top: 0; z-index: 2; background: #e9e9ec; padding: 8px 0; display: flex; gap: 12px;
+  flex-wrap: wrap; align-items: center; font-size: 14px; border-bottom: 1px solid #c8c8cc; }
+.gallery .toc { columns: 3 260px; font-size: 14px; margin: 8px 0 16px; }
+.gallery .toc a { color: #0a58b0; }
+.gallery .problems { font-size: 13px; color: #8c1d18; margin: 2px 0 6px; padding-left: 18px; }
+.gallery .bad { color: #8c1d18; font-weight: 600; }
+body.gallery.only-day .phone.night, body.gallery.only-night .phone.day { display: none; }
+.gallery .phone { width: 390px; box-sizing: border-box; border: 1px solid #c8c8cc; border-radius: 14px;
+  overflow: hidden; background: #fdfdfc; }
+.gallery .phone.night { background: #1e1e20; }
+.gallery .label { font-size: 11px; color: #6e6e73; padding: 4px 10px; border-bottom: 1px solid #ddd; }
+.gallery .night .label { color: #9a9aa0; border-color: #333; }
+.gallery .source { font-size: 12px; color: #515154; margin: 4px 0; }
+"""
+
 _PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
 {css}
-body.gallery {{ margin: 0; padding: 16px; background: #e9e9ec; font-family: system-ui, sans-serif; }}
-.gallery h1 {{ font-size: 20px; }}
-.gallery h2 {{ font-size: 17px; margin: 28px 0 8px; }}
-.gallery .row {{ display: flex; flex-wrap: nowrap; overflow-x: auto; gap: 12px; margin-bottom: 18px; }}
-.gallery .phone {{ flex: 0 0 auto; }}
-.gallery .tools {{ position: sticky; top: 0; z-index: 2; background: #e9e9ec; padding: 8px 0; display: flex; gap: 12px;
-  flex-wrap: wrap; align-items: center; font-size: 14px; border-bottom: 1px solid #c8c8cc; }}
-.gallery .toc {{ columns: 3 260px; font-size: 14px; margin: 8px 0 16px; }}
-.gallery .toc a {{ color: #0a58b0; }}
-.gallery .problems {{ font-size: 13px; color: #8c1d18; margin: 2px 0 6px; padding-left: 18px; }}
-.gallery .bad {{ color: #8c1d18; font-weight: 600; }}
-body.gallery.only-day .phone.night, body.gallery.only-night .phone.day {{ display: none; }}
-.gallery .phone {{ width: 390px; box-sizing: border-box; border: 1px solid #c8c8cc; border-radius: 14px;
-  overflow: hidden; background: #fdfdfc; }}
-.gallery .phone.night {{ background: #1e1e20; }}
-.gallery .label {{ font-size: 11px; color: #6e6e73; padding: 4px 10px; border-bottom: 1px solid #ddd; }}
-.gallery .night .label {{ color: #9a9aa0; border-color: #333; }}
-.gallery .source {{ font-size: 12px; color: #515154; margin: 4px 0; }}
-</style>
+{gallery_css}</style>
 <script src="_anki/js/mathjax.js"></script>
 <script src="_anki/js/vendor/mathjax/tex-chtml-full.js"></script>
 <script>
@@ -204,6 +207,7 @@ def preview(
         lang="zh",
         title=html.escape(built.deck),
         css=note_types()["basic"].css,
+        gallery_css=GALLERY_CSS,
         body=body,
         count=len(cards),
         measured=measured,

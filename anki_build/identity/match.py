@@ -100,6 +100,8 @@ def rename_pairs(new: list[RenderedNote], gone: dict[str, LockEntry]) -> dict[st
     Only old notes sharing something with a new note's term are compared, the most alike first, so
     a large reorganisation (or a lock with a million entries) costs time linear in the notes.
     """
+    if not new or not gone:
+        return {}
     index: dict[tuple[str, str], list[str]] = {}
     by_back: dict[tuple[str, str], list[str]] = {}
     for old_key, entry in gone.items():

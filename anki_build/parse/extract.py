@@ -30,7 +30,7 @@ _CHECK = re.compile(r"^\s*<!--\s*check\b", re.IGNORECASE)
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
 _QUESTION_RULES = {"heading-question", "heading-asks"}
-_STRAY_DOLLAR = re.compile(r"(?<![\\\d])\$(?=[^\s\d$])")
+_STRAY_DOLLAR = re.compile(r"(?<![\\\d])\$(?=[^\s\d$])|(?<![\\$])\$\$(?!\$)")  # `$$` left in text never closed
 
 
 def take_id(children: list[Token]) -> tuple[list[Token], str | None]:
@@ -118,8 +118,10 @@ def _heading(ctx: Context, node: SyntaxTreeNode) -> None:
 
 def _stray_dollars(ctx: Context, node: SyntaxTreeNode) -> None:
     for token in inline_children(node):
-        if token.type == "text" and _STRAY_DOLLAR.search(token.content):
-            probe = token.content[: token.content.find("$") + 1][-12:]
+        found = _STRAY_DOLLAR.search(token.content) if token.type == "text" else None
+        if found:
+            delimiter = found.group()
+            probe = token.content[: found.start() + 1][-12:]
             where = ctx.location(node)
             first, last = node.map if node.map else (0, 1)
             for number in range(first, min(last, len(ctx.lines))):
@@ -130,7 +132,8 @@ def _stray_dollars(ctx: Context, node: SyntaxTreeNode) -> None:
             ctx.warn(
                 where,
                 "unclosed-math",
-                "'$' opens math that is never closed; it is shown as a literal '$' (write '\\$' for a dollar sign)",
+                f"'{delimiter}' opens math that is never closed; it is shown as a literal '{delimiter}' "
+                "(write '\\$' for a dollar sign)",
             )
             return
 

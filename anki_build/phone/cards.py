@@ -32,6 +32,13 @@ class RenderedCards:
         self._tmp.cleanup()
 
 
+def require_backend() -> None:
+    try:
+        import anki.collection  # noqa: F401
+    except ImportError:
+        raise BackendUnavailable("rendering cards needs the Anki backend: pip install 'anki-build[anki]'") from None
+
+
 def cards_of(apkg: Path) -> RenderedCards:
     """Import `apkg` into a fresh collection and read each card's question and answer HTML."""
     try:
