@@ -410,7 +410,9 @@ def _render_check(
     names = " and ".join({"chromium": "Chromium", "webkit": "WebKitGTK"}[e] for e in summary.engines)
     click.echo(
         f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844, day and night, in {names} "
-        f"with Anki's MathJax in {summary.seconds:.1f} s (browser {summary.isolation}, no network): "
+        f"with Anki's MathJax in {summary.seconds:.1f} s (browser {summary.isolation}, no network"
+        + (f"; {summary.reused} side renderings unchanged since an earlier check" if summary.reused else "")
+        + "): "
         + (f"{len(summary.problems)} problem(s): {counts}" if summary.problems else "no problems")
         + (f"; {len(summary.disagreements)} disagreement(s) between the engines" if len(summary.engines) > 1 else "")
     )

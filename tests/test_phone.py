@@ -291,3 +291,48 @@ def test_check_render_of_hostile_notes_sends_nothing_anywhere(tmp_path):
     assert data["sides"] > 500
     assert listener.hits == 0
     assert [p for p in data["problems"] if p["kind"] == "network"] == []
+
+
+def test_check_render_renders_again_only_the_sides_that_changed(tmp_path, monkeypatch):
+    """The render memo: a second check renders nothing, an edit renders that note's sides, a damaged memo
+    is rendered again, and the findings never change."""
+    import json
+    import uuid
+
+    from anki_build.derive.worker import cache_dir
+    from anki_build.phone.assets import mathjax_root
+
+    assets = mathjax_root(cache_dir())
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / assets.name).symlink_to(assets)
+    monkeypatch.setenv("ANKI_BUILD_CACHE_DIR", str(cache))
+    tag = uuid.uuid4().hex[:8]
+    root = write_tree(
+        tmp_path / "notes",
+        {
+            "01.md": f"# 一\n\n**甲{tag}**：$x^2$。\n\n**乙{tag}**：$\\frac{{1}}$ 少一个参数。\n",
+            "02.md": f"# 二\n\n**丙{tag}**：$y$ 的定义。\n\n**丁{tag}**：$z$。\n",
+        },
+    )
+
+    def check() -> dict:
+        result = run_cli("check", "--render", str(root), "--json")
+        assert result.returncode == 1, result.stderr[-2000:]  # 乙's broken \frac
+        data = json.loads(result.stdout)
+        data["found"] = sorted((p["card"], p["side"], p["mode"], p["kind"]) for p in data["problems"])
+        return data
+
+    cold = check()
+    renderings = 2 * cold["sides"]  # day and night
+    assert cold["reused"] == 0 and cold["sides"] == 8 and cold["found"]
+    again = check()
+    assert again["reused"] == renderings and again["found"] == cold["found"]
+    chapter = root / "02.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("$y$ 的定义", "$y^2$ 的新定义"), encoding="utf-8")
+    edited = check()
+    assert edited["reused"] == renderings - 2 and edited["found"] == cold["found"]  # 丙's back, day and night
+    for path in (cache / "render").glob("*/*.json"):
+        path.write_text("{not json", encoding="utf-8")
+    damaged = check()
+    assert damaged["reused"] == 0 and damaged["found"] == cold["found"]

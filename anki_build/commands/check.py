@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import load_config
 from ..derive.results import REFUTED, BlockResult
 from ..diagnostics import Diagnostic, Report, Severity
 from ..parse.discover import find_files
+
+if TYPE_CHECKING:
+    from ..phone.browser import Phone, SideResult
+    from ..phone.memo import SideMemo
 
 
 @dataclass
@@ -147,6 +153,7 @@ class RenderSummary:
     seconds: float = 0.0
     strict: bool = False
     engines: tuple[str, ...] = ("chromium",)
+    reused: int = 0  # sides whose measurements came from the render memo (this exact HTML, renderer, mode)
     disagreements: list[dict[str, object]] = field(default_factory=list)  # what one engine reports and not the other
     problems: list[dict[str, object]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -169,6 +176,7 @@ class RenderSummary:
             "math": self.math,
             "isolation": self.isolation,
             "seconds": round(self.seconds, 2),
+            "reused": self.reused,
             "engines": list(self.engines),
             "disagreements": self.disagreements,
             "counts": self.counts(),
@@ -192,14 +200,17 @@ def render(
     import subprocess
     import tempfile
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
-    from ..phone.browser import Phone, SideResult, find_chromium, find_webkit
+    from ..phone.browser import Phone, find_chromium, find_webkit
     from ..phone.cards import cards_of
+    from ..phone.memo import SideMemo, renderer_id
     from .build import build
 
     started = time.perf_counter()
+    memo_folder = cache_dir() / "render"
     find_chromium()
     if "webkit" in engines:
         find_webkit()
@@ -220,13 +231,16 @@ def render(
             sources = {c.id: c.source for c in rendered.cards}
             with Phone(assets, rendered.media) as phone:
                 for engine in engines:
+                    memo = SideMemo(memo_folder, renderer_id(engine, phone.height))
                     run = phone.check if engine == "chromium" else phone.check_webkit
-                    for mode in ("day", "night"):
+                    with ThreadPoolExecutor(2) as pool:  # day and night in two browsers at once
+                        futures = [(m, pool.submit(_check_sides, run, memo, sides, m, phone)) for m in ("day", "night")]
                         try:
-                            results += [(engine, mode, r) for r in run(sides, night=mode == "night")]
+                            for mode, future in futures:
+                                results += [(engine, mode, r) for r in future.result()]
                         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
                             summary.diagnostics.append(_render_failed(display_root, f"{engine}: {exc}"))
-                            break
+                    summary.reused += memo.reused
                 summary.isolation, blocked = phone.isolation, list(phone.blocked)
         finally:
             rendered.close()
@@ -285,6 +299,27 @@ def render(
     summary.diagnostics += report.sorted()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _check_sides(
+    run: Callable[..., list[SideResult]], memo: SideMemo, sides: list[tuple[str, str]], mode: str, phone: Phone
+) -> list[SideResult]:
+    """Each side's result, from the memo when this exact side was measured before; the rest in one launch.
+
+    A launch during which the page asked for the network is not remembered: that finding belongs to the
+    run, and a later check must see it again."""
+    keys = [memo.key(mode, side_html) for _, side_html in sides]
+    known = {i: memo.get(key, sides[i][0]) for i, key in enumerate(keys)}
+    todo = [i for i, result in known.items() if result is None]
+    blocked = len(phone.blocked)
+    fresh = run([sides[i] for i in todo], night=mode == "night") if todo else []
+    if len(fresh) != len(todo):
+        raise RuntimeError(f"the browser returned {len(fresh)} results for {len(todo)} card sides")
+    for i, result in zip(todo, fresh, strict=True):
+        known[i] = result
+        if len(phone.blocked) == blocked:
+            memo.put(keys[i], result)
+    return [known[i] for i in range(len(sides))]  # type: ignore[misc]
 
 
 def _render_failed(display_root: str, why: str) -> Diagnostic:
