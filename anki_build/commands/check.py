@@ -234,7 +234,8 @@ def render(
                     memo = SideMemo(memo_folder, renderer_id(engine, phone.height))
                     run = phone.check if engine == "chromium" else phone.check_webkit
                     with ThreadPoolExecutor(2) as pool:  # day and night in two browsers at once
-                        futures = [(m, pool.submit(_check_sides, run, memo, sides, m, phone)) for m in ("day", "night")]
+                        modes = ("day", "night")
+                        futures = [(m, pool.submit(measure_sides, run, memo, sides, m, phone)) for m in modes]
                         try:
                             for mode, future in futures:
                                 results += [(engine, mode, r) for r in future.result()]
@@ -301,7 +302,7 @@ def render(
     return summary
 
 
-def _check_sides(
+def measure_sides(
     run: Callable[..., list[SideResult]], memo: SideMemo, sides: list[tuple[str, str]], mode: str, phone: Phone
 ) -> list[SideResult]:
     """Each side's result, from the memo when this exact side was measured before; the rest in one launch.

@@ -120,14 +120,18 @@ def _measure(cards: list[CardSides], assets: Path, media: Path) -> tuple[dict[st
     """The render check's findings per card (none when Chromium is missing: the gallery is then unmeasured)."""
     import subprocess
 
+    from ..derive.worker import cache_dir
     from ..phone.browser import BrowserUnavailable, Phone
+    from ..phone.memo import SideMemo, renderer_id
+    from .check import measure_sides
 
     found: dict[str, list[dict[str, str]]] = {}
     sides = [(f"{c.id}/{side}", h) for c in cards for side, h in (("front", c.question), ("back", c.answer))]
     try:
         with Phone(assets, media) as phone:
+            memo = SideMemo(cache_dir() / "render", renderer_id("chromium", phone.height))
             for mode in ("day", "night"):
-                for result in phone.check(sides, night=mode == "night"):
+                for result in measure_sides(phone.check, memo, sides, mode, phone):
                     card_id, side = result.id.rsplit("/", 1)
                     for problem in result.problems:
                         entry = {"kind": str(problem["kind"]), "text": f"{side}, {mode}: {problem['message']}"}
