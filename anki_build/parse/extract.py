@@ -147,7 +147,8 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
     i = 0
     while i < len(nodes):
         node = nodes[i]
-        if node.type == "html_block":
+        kind = node.type  # a property, computed on every access
+        if kind == "html_block":
             _html_marker(ctx, node)
             i += 1
             continue
@@ -156,15 +157,15 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
         if ctx.skipping:
             i += 1
             continue
-        if node.type == "heading":
+        if kind == "heading":
             _heading(ctx, node)
-        if node.type in ("paragraph", "heading"):
+        if kind in ("paragraph", "heading"):
             ctx.pending_id = inline_meta_id(node) or ctx.pending_id
-        if node.type == "paragraph":
+        if kind == "paragraph":
             _stray_dollars(ctx, node)
         end = None
         for rule in rules:
-            if node.type in rule.applies_to:
+            if kind in rule.applies_to:
                 ctx.rule = rule.name
                 end = rule.fn(ctx, nodes, i)
                 if end is not None:
@@ -173,12 +174,12 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
         ctx.claimed_by = claimed_by
         if not claimed_by.startswith("skip-"):
             for rule in additive:
-                if node.type in rule.applies_to:
+                if kind in rule.applies_to:
                     ctx.rule = rule.name
                     if rule.fn(ctx, nodes, i) is not None and end is None:
                         end, claimed_by = i + 1, rule.name
         ctx.rule = claimed_by
-        if node.type == "heading":
+        if kind == "heading":
             ctx.answering = claimed_by in _QUESTION_RULES or claimed_by == "facet"
             ctx.question = plain(inline_children(node)) if claimed_by in _QUESTION_RULES else ""
             ctx.points_only = claimed_by == "facet"
@@ -191,11 +192,11 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
             for children in nested:
                 walk(ctx, children)
             ctx.answering, ctx.points_only = answering, points_only
-            if not nested and node.type in ("paragraph", "heading") and node.map:
+            if not nested and kind in ("paragraph", "heading") and node.map:
                 ctx.explain(node.map[0] + 1, "no rule made a note from this block", rule="")
             end = i + 1
-        ctx.previous = node if node.type == "paragraph" else None
-        if not (node.type == "paragraph" and end < len(nodes) and display_token(nodes[end]) is not None):
+        ctx.previous = node if kind == "paragraph" else None
+        if not (kind == "paragraph" and end < len(nodes) and display_token(nodes[end]) is not None):
             ctx.pending_id = None  # an id labels the note of its own block (or the formula after it)
         if end > i + 1:
             ctx.previous = None

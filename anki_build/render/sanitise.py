@@ -171,23 +171,30 @@ class _Emitter(HTMLParser):
         self.out.append(self.slots.restore(text) if self.slots else text)
 
 
+_SLOT = re.compile("\ue000([0-9a-f]+):(\\d+)\ue001")  # one pattern for every field (compiling per field was slow)
+
+
 class MathSlots:
     """Formulas wait here as placeholders while the HTML around them is sanitised."""
 
     def __init__(self) -> None:
         self.nonce = secrets.token_hex(6)
         self.items: list[str] = []
-        self._pattern = re.compile(f"\ue000{self.nonce}:(\\d+)\ue001")
 
     def add(self, math: str) -> str:
         self.items.append(math)
         return f"\ue000{self.nonce}:{len(self.items) - 1}\ue001"
 
+    def _ours(self, found: re.Match[str], replacement: str | None) -> str:
+        if found[1] != self.nonce or int(found[2]) >= len(self.items):
+            return found[0]  # another nonce (or a guess at ours): plain text, left for the sanitiser
+        return self.items[int(found[2])] if replacement is None else replacement
+
     def restore(self, text: str) -> str:
-        return self._pattern.sub(lambda m: self.items[int(m[1])], text)
+        return _SLOT.sub(lambda m: self._ours(m, None), text) if "\ue000" in text else text
 
     def drop(self, text: str) -> str:
-        return self._pattern.sub("", text)
+        return _SLOT.sub(lambda m: self._ours(m, ""), text) if "\ue000" in text else text
 
 
 def finish(field: str, media_names: Container[str], slots: MathSlots | None = None) -> str:
