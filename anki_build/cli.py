@@ -6,8 +6,10 @@ so `anki-build --help` stays fast and never loads sympy or the Anki backend.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from . import __version__
 if TYPE_CHECKING:
     from .commands.build import BuildSummary
     from .identity import Plan
+    from .progress import TerminalProgress
 
 KINDS = ("concept", "formula", "qa", "cloze", "derivation")
 
@@ -137,6 +140,30 @@ reset_lock_option = click.option(
 )
 
 
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[TerminalProgress | None]:
+    """A progress line on a terminal's stderr for the duration, gone before the results are printed."""
+    from .progress import on_terminal
+
+    shown = on_terminal(quiet)
+    try:
+        yield shown
+    finally:
+        if shown is not None:
+            shown.clear()
+
+
+def _cleared(ask: Callable[[list[str]], bool], progress: TerminalProgress | None) -> Callable[[list[str]], bool]:
+    """A question asked mid-way: the progress line is wiped first, so the prompt stands alone."""
+
+    def asked(listed: list[str]) -> bool:
+        if progress is not None:
+            progress.clear()
+        return ask(listed)
+
+    return asked
+
+
 def _output_option(default_help: str):  # type: ignore[no-untyped-def]
     return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=default_help)
 
@@ -188,7 +215,10 @@ def build(
     _check_output(output)
     if watch:
         _watch(root, display, output, strict, reset_lock, as_json)
-    summary = run_build(root, display, output, strict=strict, plan_only=plan_only, reset_lock=reset_lock)
+    with _progress(as_json) as progress:
+        summary = run_build(
+            root, display, output, strict=strict, plan_only=plan_only, reset_lock=reset_lock, progress=progress
+        )
     if not as_json:
         _print_diagnostics(summary)
         if plan_only and summary.plan is not None:
@@ -227,8 +257,14 @@ def _watch(root: Path, display: str, output: Path | None, strict: bool, reset_lo
     import time
 
     from .commands.build import rebuilds
+    from .progress import on_terminal
 
-    for n, summary in enumerate(rebuilds(root, display, output, strict=strict, reset_lock=reset_lock)):
+    progress = on_terminal(as_json)
+    for n, summary in enumerate(
+        rebuilds(root, display, output, strict=strict, reset_lock=reset_lock, progress=progress)
+    ):
+        if progress is not None:
+            progress.clear()
         if as_json:
             click.echo(json.dumps(summary.to_json(), ensure_ascii=False))
             continue
@@ -390,7 +426,8 @@ def _render_check(
 
     root, display = _notes_dir(notes_dir)
     try:
-        summary = run_render(root, display, strict=strict, engines=engines)
+        with _progress(as_json) as progress:
+            summary = run_render(root, display, strict=strict, engines=engines, progress=progress)
     except (BrowserUnavailable, BackendUnavailable, AssetsUnavailable) as exc:
         click.echo(f"anki-build: {exc}", err=True)
         sys.exit(2)
@@ -486,18 +523,20 @@ def install(
             click.echo(f"  {line}")
         return click.confirm("Delete them?", default=False)
 
-    summary, result = run_install(
-        root,
-        display,
-        collection,
-        output=output,
-        prune=prune,
-        prune_paused=prune_paused,
-        confirm=None if yes else ask,
-        prefer=prefer,
-        strict=strict,
-        reset_lock=reset_lock,
-    )
+    with _progress(as_json) as progress:
+        summary, result = run_install(
+            root,
+            display,
+            collection,
+            output=output,
+            prune=prune,
+            prune_paused=prune_paused,
+            confirm=None if yes else _cleared(ask, progress),
+            prefer=prefer,
+            strict=strict,
+            reset_lock=reset_lock,
+            progress=progress,
+        )
     if not as_json:
         _print_diagnostics(summary)
         if result is not None:

@@ -28,6 +28,7 @@ from .files import read_regular, write_atomic
 from .notetypes import cards_dir
 from .parse import FileFacts, chapters_of, disambiguate_keys, extract_file, parse_file, read_files
 from .parse.assets import Asset, AssetResolver, replay
+from .progress import Progress
 from .render import RenderedDeck, RenderedNote, deck_component, render_notes
 from .render.html import Media
 from .render.sanitise import CONTROL
@@ -162,6 +163,7 @@ def compile_project(
     skip: set[Path] | None = None,
     check: bool = True,
     cache_folder: Path | None = None,
+    progress: Progress | None = None,
 ) -> Compiled:
     """The rendered deck of a notes folder, reusing each unchanged file's cached result."""
     from .parse import file_times
@@ -172,7 +174,9 @@ def compile_project(
     stats = Stats()
     base = hashlib.sha256(f"{code_version()}\0{_config_text(config)}\0{check}\0".encode())
     work: list[_File] = []
-    for file in read.files:
+    for n, file in enumerate(read.files):
+        if progress is not None:
+            progress("parse", n, len(read.files))
         digest = base.copy()
         digest.update(f"{file.rel}\0{file.display}\0".encode() + file.text.encode("utf-8", "surrogatepass"))
         item = _File(file, digest.hexdigest())
@@ -188,7 +192,9 @@ def compile_project(
     cards = {w.file.rel: (w.file, w.facts) for w in work if not w.failed and w.facts is not None and w.facts.cards}
     chapters = chapters_of(root, read.found, cards, config)  # type: ignore[arg-type]
     fresh: list[_File] = []
-    for item in work:
+    for n, item in enumerate(work):
+        if progress is not None:
+            progress("extract", n, len(work))
         if item.file.rel not in cards:
             if item.entry is not None:
                 item.report.items.extend(item.entry["diagnostics"])
@@ -224,7 +230,9 @@ def compile_project(
 
     checks = _check([n for item in fresh for n in item.notes], fresh) if check else {}
     unsettled = _unsettled(fresh, checks)
-    for item in fresh:
+    for n, item in enumerate(fresh):
+        if progress is not None:
+            progress("render", n, len(fresh))
         media = Media(max_bytes=config.max_image_bytes)
         item.rendered = render_notes(item.notes, config, display_root, media, item.report, checks)
         item.media = dict(media.files)

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from anki_build.cli import main
-from conftest import cli
+from conftest import cli, write_tree
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -128,3 +128,46 @@ def test_build_without_derivations_never_imports_sympy(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     out = result.stdout.split()
     assert out == ["2", "False", "False"]
+
+
+def _on_terminal(*args: str) -> str:
+    """Run the installed script with stdout and stderr on a pseudo-terminal; everything it drew."""
+    import os
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal closed
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    script = Path(sys.executable).parent / "anki-build"
+    subprocess.run([str(script), *args], stdin=slave, stdout=slave, stderr=slave, timeout=300, check=False)
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_is_drawn_on_a_terminal_and_nowhere_else(tmp_path):
+    root = write_tree(
+        tmp_path / "notes", {f"{i:02d}-c.md": f"# 第{i}章\n\n**术语{i}**：定义{i}。\n" for i in range(12)}
+    )
+    drawn = _on_terminal("build", str(root), "-o", str(tmp_path / "a.apkg"))
+    assert "\x1b[2Kparse " in drawn and "/12" in drawn, drawn[-2000:]
+    summary = next(line for line in drawn.splitlines() if " notes → " in line)
+    assert summary.rsplit("\x1b[2K", 1)[-1].startswith("notes: 12 notes → "), repr(summary)  # the bar was wiped
+    as_json = _on_terminal("build", str(root), "-o", str(tmp_path / "b.apkg"), "--json")
+    assert "\x1b[2K" not in as_json and json.loads(as_json[as_json.index("{") :])["notes"] == 12
+    piped = run("build", str(root), "-o", str(tmp_path / "c.apkg"))
+    assert piped.returncode == 0 and "\r" not in piped.stderr + piped.stdout and "parse " not in piped.stderr

@@ -20,6 +20,7 @@ from ..identity import CLOCK_TOLERANCE, LOCK_NAME, Lock, Plan, identify, load_lo
 from ..incremental import compile_project, project_cache
 from ..notetypes import NoteType, note_types
 from ..package import PackageResult, write_package
+from ..progress import Progress
 from ..render import RenderedDeck
 from ..structure import NoteKind
 
@@ -111,10 +112,13 @@ def build(
     check: bool = True,
     write_lock: bool = True,
     reset_lock: bool = False,
+    progress: Progress | None = None,
 ) -> BuildSummary:
     """parse → render → identify → package. With `plan_only`, stop before anything is written."""
     with _no_cyclic_gc():
-        prepared = prepare(root, display_root, output, strict=strict, now=now, check=check, reset_lock=reset_lock)
+        prepared = prepare(
+            root, display_root, output, strict=strict, now=now, check=check, reset_lock=reset_lock, progress=progress
+        )
         if prepared.deck is None or plan_only or not prepared.writable:
             return prepared.done()
         return finish(prepared, write_lock=write_lock)
@@ -128,13 +132,14 @@ def rebuilds(
     strict: bool = False,
     reset_lock: bool = False,
     stop: threading.Event | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[BuildSummary]:
     """A build, then one more after each batch of saves under `root` (`build --watch`), until `stop`."""
     from ..watch import changes
 
-    yield build(root, display_root, output, strict=strict, reset_lock=reset_lock)
+    yield build(root, display_root, output, strict=strict, reset_lock=reset_lock, progress=progress)
     for _ in changes(root, stop=stop):
-        yield build(root, display_root, output, strict=strict)
+        yield build(root, display_root, output, strict=strict, progress=progress)
 
 
 @dataclass
@@ -176,6 +181,7 @@ def prepare(
     reset_lock: bool = False,
     recovered: Lock | None = None,
     recovered_from: str = "",
+    progress: Progress | None = None,
 ) -> Prepared:
     """parse → render → identify, in memory. `recovered` (from the collection) stands in for a missing lock."""
     report = Report()
@@ -219,6 +225,7 @@ def prepare(
         skip={out.resolve().parent} if output is None else None,
         check=check,
         cache_folder=project_cache(root),
+        progress=progress,
     )
     deck = compiled.deck
     stamp = build_time(now)

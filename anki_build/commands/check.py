@@ -15,6 +15,7 @@ from ..parse.discover import find_files
 if TYPE_CHECKING:
     from ..phone.browser import Phone, SideResult
     from ..phone.memo import SideMemo
+    from ..progress import Progress
 
 
 @dataclass
@@ -190,7 +191,12 @@ ENGINES = ("chromium", "webkit")
 
 
 def render(
-    root: Path, display_root: str, *, strict: bool = False, engines: tuple[str, ...] = ("chromium",)
+    root: Path,
+    display_root: str,
+    *,
+    strict: bool = False,
+    engines: tuple[str, ...] = ("chromium",),
+    progress: Progress | None = None,
 ) -> RenderSummary:
     """Build to a scratch deck, render both sides of every card like a phone, day and night, and report
     at each note's line what a reader would see go wrong.
@@ -217,10 +223,12 @@ def render(
     assets = mathjax_root(cache_dir())
     results: list[tuple[str, str, SideResult]] = []
     with tempfile.TemporaryDirectory(prefix="anki-build-render-") as scratch:
-        built = build(root, display_root, Path(scratch) / "deck.apkg", write_lock=False)
+        built = build(root, display_root, Path(scratch) / "deck.apkg", write_lock=False, progress=progress)
         summary = RenderSummary(diagnostics=list(built.diagnostics), strict=strict, engines=engines)
         if built.output is None:
             return summary
+        if progress is not None:
+            progress("import into Anki", 0, 1)
         rendered = cards_of(built.output)
         try:
             sides = [
@@ -237,7 +245,9 @@ def render(
                         modes = ("day", "night")
                         futures = [(m, pool.submit(measure_sides, run, memo, sides, m, phone)) for m in modes]
                         try:
-                            for mode, future in futures:
+                            for n, (mode, future) in enumerate(futures):
+                                if progress is not None:
+                                    progress(f"render {engine}", n, len(futures))
                                 results += [(engine, mode, r) for r in future.result()]
                         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
                             summary.diagnostics.append(_render_failed(display_root, f"{engine}: {exc}"))

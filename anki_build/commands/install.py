@@ -23,6 +23,7 @@ from ..config import shown_path
 from ..identity import Lock, LockEntry, PlanItem, content_hash
 from ..identity.match import plain
 from ..notetypes import note_types
+from ..progress import Progress
 from .build import BuildSummary, Prepared, finish, prepare, save_lock
 
 PREFER = ("notes", "anki")
@@ -78,6 +79,7 @@ def install(
     strict: bool = False,
     now: int | None = None,
     reset_lock: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[BuildSummary, InstallResult | None]:
     """`confirm` is asked with the notes `--prune` would delete; without it (`--yes`) they are deleted."""
     from anki.collection import Collection
@@ -98,7 +100,9 @@ def install(
         prepared.report.error(shown, 1, 1, "collection-locked" if locked else "collection-unreadable", message)
         return prepared.done(), None
     try:
-        return _install(col, root, display_root, output, prune, prune_paused, confirm, prefer, strict, now, reset_lock)
+        return _install(
+            col, root, display_root, output, prune, prune_paused, confirm, prefer, strict, now, reset_lock, progress
+        )
     finally:
         col.close()
 
@@ -115,6 +119,7 @@ def _install(
     strict: bool,
     now: int | None,
     reset_lock: bool,
+    progress: Progress | None,
 ) -> tuple[BuildSummary, InstallResult | None]:
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
     from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as UpdateCondition
@@ -140,6 +145,7 @@ def _install(
         reset_lock=reset_lock,
         recovered=recovered,
         recovered_from="the collection" if recovered else "",
+        progress=progress,
     )
     summary = prepared.summary
     if prepared.deck is None or not prepared.writable or prepared.report.errors or not prepared.deck.notes:

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, Severity
 from ..notetypes import note_types
 from ..phone.cards import CardSides
+from ..progress import Progress
 from ..render import RenderedNote
 from .preview import GALLERY_CSS, _block
 
@@ -109,6 +110,7 @@ class Preview:
         self.changed = threading.Condition()
         self._cards: dict[str, list[CardSides]] = {}  # note fingerprint → the cards Anki rendered for it
         self.rendered = 0  # notes Anki rendered over the server's life (tests read it)
+        self.progress: Progress | None = None
 
     def rebuild(self, changed: Iterable[Path] = ()) -> Snapshot:
         """Build in memory, render what changed, publish. Never raises: a failure is shown on the page."""
@@ -142,7 +144,7 @@ class Preview:
         from ..phone.cards import cards_of
         from .build import prepare
 
-        prepared = prepare(self.root, self.display_root, self.scratch / "deck.apkg", check=True)
+        prepared = prepare(self.root, self.display_root, self.scratch / "deck.apkg", check=True, progress=self.progress)
         diagnostics = prepared.report.sorted()
         deck = prepared.deck
         if deck is None or not deck.notes or prepared.lock is None:
@@ -321,13 +323,18 @@ def serve(
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
     from ..phone.cards import require_backend
+    from ..progress import on_terminal
     from ..watch import changes
 
     require_backend()
     assets = mathjax_root(cache_dir())
     with tempfile.TemporaryDirectory(prefix="anki-build-serve-") as scratch:
         preview = Preview(root, display_root, Path(scratch))
+        preview.progress = on_terminal()
         first = preview.rebuild()
+        if preview.progress is not None:
+            preview.progress.clear()
+            preview.progress = None
         server = start(preview, assets, port)
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         cards = sum(map(len, first.files.values()))
