@@ -71,10 +71,12 @@ def _config_text(config: Config) -> str:
 
 @dataclass
 class Stats:
-    """What a build did, for tests and benchmarks: files parsed (not reused) and files reused."""
+    """What a build did, for tests and benchmarks: files parsed (not reused), files reused, and files a
+    worker process made."""
 
     parsed: int = 0
     reused: int = 0
+    by_workers: int = 0
 
 
 @dataclass
@@ -165,8 +167,12 @@ def compile_project(
     cache_folder: Path | None = None,
     progress: Progress | None = None,
 ) -> Compiled:
-    """The rendered deck of a notes folder, reusing each unchanged file's cached result."""
+    """The rendered deck of a notes folder, reusing each unchanged file's cached result.
+
+    Files that miss the cache are parsed, extracted and rendered here, or, when there are enough of
+    them and more than one core, partly in worker processes (`pool.py`); the result is the same."""
     from .parse import file_times
+    from .pool import Pool
 
     store = Store(cache_folder / "files" if cache_folder else None)
     read = read_files(root, display_root, config, report, skip)
@@ -174,9 +180,7 @@ def compile_project(
     stats = Stats()
     base = hashlib.sha256(f"{code_version()}\0{_config_text(config)}\0{check}\0".encode())
     work: list[_File] = []
-    for n, file in enumerate(read.files):
-        if progress is not None:
-            progress("parse", n, len(read.files))
+    for file in read.files:
         digest = base.copy()
         digest.update(f"{file.rel}\0{file.display}\0".encode() + file.text.encode("utf-8", "surrogatepass"))
         item = _File(file, digest.hexdigest())
@@ -184,13 +188,23 @@ def compile_project(
         if item.entry is not None:
             item.facts = item.entry["facts"]
             item.failed = item.entry["failed"]
-        else:
-            _parse(item, config)
-            stats.parsed += 1
         work.append(item)
+    misses = [item for item in work if item.entry is None]
+    pool = Pool.start(misses, config, display_root, resolved_root, read.found.images, check)
+    local = [item for item in misses if not pool.owns(item)]
+    for n, item in enumerate(local):
+        if progress is not None:
+            progress("parse", n, len(local))
+        _parse(item, config)
+    pool.collect_facts()
+    stats.parsed += len(misses)
 
     cards = {w.file.rel: (w.file, w.facts) for w in work if not w.failed and w.facts is not None and w.facts.cards}
     chapters = chapters_of(root, read.found, cards, config)  # type: ignore[arg-type]
+    for item in work:
+        if item.file.rel in cards:
+            item.chapter = chapters[item.file.rel]
+    pool.extract([item for item in work if item.file.rel in cards])
     fresh: list[_File] = []
     for n, item in enumerate(work):
         if progress is not None:
@@ -199,8 +213,9 @@ def compile_project(
             if item.entry is not None:
                 item.report.items.extend(item.entry["diagnostics"])
             continue
-        item.chapter = chapters[item.file.rel]
-        same_chapter = item.entry is not None and item.entry["chapter"] == [item.chapter.number, item.chapter.title]
+        if pool.owns(item):
+            continue
+        same_chapter = item.entry is not None and item.entry["chapter"] == [item.chapter.number, item.chapter.title]  # type: ignore[union-attr]
         if same_chapter and _restore(item):
             stats.reused += 1
             continue
@@ -210,34 +225,33 @@ def compile_project(
             stats.parsed += 1
             if item.failed:
                 continue
-        assert item.facts is not None and item.tokens is not None
-        item.file.tags = item.facts.tags
-        resolver = AssetResolver(
-            root=resolved_root,
-            file=item.file.path,
-            index=read.found.images,
-            report=item.report,
-            max_bytes=config.max_image_bytes,
-        )
-        notes = extract_file(item.file, item.tokens, item.facts, item.chapter, config, item.report, resolver)
-        item.tokens = None
-        if notes is None:
+        if _extract(item, config, resolved_root, read.found.images):
+            fresh.append(item)
+    for item in pool.results():
+        if item.entry is None:  # derivations to check: this process has the checker
+            item.report = Report()
+            _parse(item, config)
+            if not item.failed and _extract(item, config, resolved_root, read.found.images):
+                fresh.append(item)
+        elif item.entry.get("failed"):
             item.failed = True
-            continue
-        item.notes = notes
-        item.entry = {"trace": resolver.trace}
-        fresh.append(item)
+            item.entry = None
+        else:
+            stats.by_workers += 1
+            store.save(item.key, item.entry)
+            item.entry = _usable(item.entry, read.found.images)
+            item.report = Report()
+            if item.entry is None or not _restore(item):
+                raise RuntimeError(f"a worker's result for {item.file.rel} did not restore")
 
     checks = _check([n for item in fresh for n in item.notes], fresh) if check else {}
     unsettled = _unsettled(fresh, checks)
     for n, item in enumerate(fresh):
         if progress is not None:
             progress("render", n, len(fresh))
-        media = Media(max_bytes=config.max_image_bytes)
-        item.rendered = render_notes(item.notes, config, display_root, media, item.report, checks)
-        item.media = dict(media.files)
+        media = _render(item, config, display_root, checks)
         if item.file.rel not in unsettled:
-            _store(store, item, media)
+            store.save(item.key, _entry(item, media))
     for item in work:
         if item.entry is None or item.file.rel not in cards:
             _store_facts(store, item)
@@ -267,6 +281,30 @@ def compile_project(
         file_times=file_times(read.found.notes, resolved_root),
         stats=stats,
     )
+
+
+def _extract(item: _File, config: Config, resolved_root: Path, images: dict[str, list[Path]]) -> bool:
+    """The notes of a parsed file in its chapter; False (and `failed`) when the file cannot give any."""
+    assert item.facts is not None and item.tokens is not None and item.chapter is not None
+    item.file.tags = item.facts.tags
+    resolver = AssetResolver(
+        root=resolved_root, file=item.file.path, index=images, report=item.report, max_bytes=config.max_image_bytes
+    )
+    notes = extract_file(item.file, item.tokens, item.facts, item.chapter, config, item.report, resolver)
+    item.tokens = None
+    if notes is None:
+        item.failed = True
+        return False
+    item.notes = notes
+    item.entry = {"trace": resolver.trace}
+    return True
+
+
+def _render(item: _File, config: Config, display_root: str, checks: dict[int, Any]) -> Media:
+    media = Media(max_bytes=config.max_image_bytes)
+    item.rendered = render_notes(item.notes, config, display_root, media, item.report, checks)
+    item.media = dict(media.files)
+    return media
 
 
 def _parse(item: _File, config: Config) -> None:
@@ -455,20 +493,18 @@ def _source(asset: Asset) -> list[str]:
     return ["path", str(asset.path)]
 
 
-def _store(store: Store, item: _File, media: Media) -> None:
+def _entry(item: _File, media: Media) -> dict[str, Any]:
+    """What the cache keeps of a rendered file (JSON types only: it is also what a worker sends back)."""
     assert item.chapter is not None and item.entry is not None
-    store.save(
-        item.key,
-        {
-            "facts": _facts_json(item.facts),
-            "failed": False,
-            "chapter": [item.chapter.number, item.chapter.title],
-            "notes": [_note_json(n) for n in item.rendered],
-            "diagnostics": [d.to_json() for d in item.report.items],
-            "media": {name: _source(media.sources[name]) for name in media.files},
-            "trace": item.entry["trace"],
-        },
-    )
+    return {
+        "facts": _facts_json(item.facts),
+        "failed": False,
+        "chapter": [item.chapter.number, item.chapter.title],
+        "notes": [_note_json(n) for n in item.rendered],
+        "diagnostics": [d.to_json() for d in item.report.items],
+        "media": {name: _source(media.sources[name]) for name in media.files},
+        "trace": item.entry["trace"],
+    }
 
 
 def _store_facts(store: Store, item: _File) -> None:

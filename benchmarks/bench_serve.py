@@ -37,12 +37,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "notes"
         shutil.copytree(args.notes, root)
-        env = {**os.environ, "ANKI_BUILD_CACHE_DIR": str(Path(tmp) / "cache")}
-        if "ANKI_BUILD_CACHE_DIR" in os.environ:  # keep the downloaded MathJax, but never the build cache
-            env["ANKI_BUILD_CACHE_DIR"] = os.environ["ANKI_BUILD_CACHE_DIR"]
+        from anki_build.derive.worker import cache_dir
+        from anki_build.phone.assets import mathjax_root
+
+        assets = mathjax_root(cache_dir())
+        cache = Path(tmp) / "cache"  # a cold build cache, with Anki's MathJax linked in
+        cache.mkdir()
+        (cache / assets.name).symlink_to(assets)
+        env = {**os.environ, "ANKI_BUILD_CACHE_DIR": str(cache)}
         script = Path(sys.executable).parent / "anki-build"
         started = time.perf_counter()
-        server = subprocess.Popen([str(script), "serve", str(root), "--port", "0"], stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [str(script), "serve", str(root), "--port", "0"], stdout=subprocess.PIPE, text=True, env=env
+        )
         try:
             assert server.stdout is not None
             first = server.stdout.readline()

@@ -140,3 +140,59 @@ def test_the_code_version_covers_the_card_templates() -> None:
         template.write_bytes(original)
         code_version.cache_clear()
     assert code_version() == before
+
+
+def _mixed_project(root: Path) -> Path:
+    """The sample (derivations, images, formulas) plus files that pause, clash, warn and need decoding."""
+    (root / "10-暂停.md").write_text("---\ncards: false\n---\n# 暂停\n\n**暂停的术语**：不进牌组。\n", encoding="utf-8")
+    (root / "11-旧编码.md").write_bytes("# 旧编码\n\n**编码**：这个文件是 GBK 编码的中文笔记。\n".encode("gbk"))
+    (root / "12-重复.md").write_text("# 重复\n\n**过拟合**：与别处同名的术语。\n\n$x 未闭合\n", encoding="utf-8")
+    (root / "sub").mkdir(exist_ok=True)
+    for i in range(8):
+        (root / "sub" / f"{i:02d}-s.md").write_text(
+            f"# 小节{i}\n\n**小术语{i}**：定义{i}，见 $a_{i}$。\n", encoding="utf-8"
+        )
+    return root
+
+
+def _workers_compile(root: Path, cache: Path, workers: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setenv("ANKI_BUILD_WORKERS", workers)
+    report = Report()
+    config = load_config(root, "notes", report)
+    compiled = compile_project(root, "notes", config, report, cache_folder=cache)
+    return compiled, report
+
+
+def test_worker_processes_build_the_same_deck_byte_for_byte(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _mixed_project(notes)
+    monkeypatch.setenv("ANKI_BUILD_WORKERS", "1")
+    alone = _deck(root, tmp_path / "alone.apkg", tmp_path / "c1", monkeypatch)
+    one, one_report = _workers_compile(root, tmp_path / "c1b", "1", monkeypatch)
+    monkeypatch.setenv("ANKI_BUILD_WORKERS", "3")
+    shared = _deck(root, tmp_path / "shared.apkg", tmp_path / "c2", monkeypatch)
+    three, three_report = _workers_compile(root, tmp_path / "c3", "3", monkeypatch)
+    assert shared == alone
+    assert three.stats.by_workers >= 6 and one.stats.by_workers == 0  # type: ignore[attr-defined]
+    assert [d.format() for d in three_report.sorted()] == [d.format() for d in one_report.sorted()]
+    assert "unclosed-math" in {d.code for d in one_report.items}
+    assert three.paused_files == one.paused_files  # type: ignore[attr-defined]
+    # and what the workers cached is what a later build reuses
+    again, _ = _workers_compile(root, tmp_path / "c3", "3", monkeypatch)
+    assert again.stats.parsed == 0 and again.stats.by_workers == 0  # type: ignore[attr-defined]
+
+
+def test_a_worker_that_cannot_start_costs_only_time(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anki_build.pool as pool
+
+    root = _mixed_project(notes)
+    monkeypatch.setenv("ANKI_BUILD_WORKERS", "1")
+    alone = _deck(root, tmp_path / "alone.apkg", tmp_path / "c1", monkeypatch)
+    monkeypatch.setattr(pool.sys, "executable", shutil.which("false") or "/bin/false")
+    monkeypatch.setenv("ANKI_BUILD_WORKERS", "3")
+    assert _deck(root, tmp_path / "broken.apkg", tmp_path / "c2", monkeypatch) == alone
+    compiled, _ = _workers_compile(root, tmp_path / "c3", "3", monkeypatch)
+    assert compiled.stats.by_workers == 0  # type: ignore[attr-defined]
