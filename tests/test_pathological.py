@@ -196,3 +196,18 @@ def test_an_image_over_the_limit_is_left_out_with_a_warning(tmp_path: Path) -> N
 def test_the_checker_of_this_module_runs_in_a_subprocess_python() -> None:
     """Sanity: the installed console script is the one under test (cli uses it)."""
     assert Path(sys.executable).parent.joinpath("anki-build").exists()
+
+
+def test_note_ids_for_a_huge_deck_built_in_one_second_are_linear() -> None:
+    """Every note of a build shares one second (1,000 ids): probing for a free id one by one made a
+    20,000-note deck spend a minute in id assignment."""
+    from anki_build.package import _Ids
+
+    times = []
+    for count in (6_250, 50_000):
+        ids = _Ids()
+        started = time.process_time()
+        seen = {next(ids.for_note(1_900_000_000, f"guid-{i}")) for i in range(count)}
+        times.append(time.process_time() - started)
+        assert len(seen) == count  # all distinct
+    assert times[1] / max(times[0], 1e-3) <= 8 * 2.5, times

@@ -47,15 +47,26 @@ class _Ids:
     """
 
     def __init__(self) -> None:
-        self.taken: set[int] = set()
+        self._after: dict[int, int] = {}  # a taken id → an id at or before the next free one
+
+    def _free(self, candidate: int) -> int:
+        """The first free id at or after `candidate`. Notes of one build share a second (1,000 ids), so
+        probing one by one was quadratic past a few thousand notes; the jumps are shortened as they are
+        followed (union-find path compression), which gives the same ids in near-constant time."""
+        seen: list[int] = []
+        while candidate in self._after:
+            seen.append(candidate)
+            candidate = self._after[candidate]
+        for taken in seen:
+            self._after[taken] = candidate
+        return candidate
 
     def for_note(self, mod: int, guid: str) -> Iterator[int]:
         digest = int.from_bytes(hashlib.sha256(guid.encode()).digest()[:4], "big")
         candidate = max(mod, 1) * 1000 + digest % 1000
         while True:
-            while candidate in self.taken:
-                candidate += 1
-            self.taken.add(candidate)
+            candidate = self._free(candidate)
+            self._after[candidate] = candidate + 1
             yield candidate
 
 
