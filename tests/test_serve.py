@@ -265,3 +265,32 @@ def test_watch_does_not_go_with_plan(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "notes", {"a.md": "**术语**：定义。\n"})
     result = cli("build", str(root), "--watch", "--plan")
     assert result.returncode == 2 and "--watch" in result.stderr
+
+
+def test_serve_follows_a_rename_and_refuses_other_hosts(tmp_path: Path, running: list[Running]) -> None:
+    root = write_tree(
+        tmp_path / "notes",
+        {"01-a.md": "# 一\n\n**甲**：第一条。\n", "02-b.md": "# 二\n\n**乙**：第二条。\n"},
+    )
+    server = Running("serve", str(root), "--port", "0")
+    running.append(server)
+    base = server.expect(r"(http://127\.0\.0\.1:\d+/)").group(1)
+    version = _version(_get(base)[1])
+    reply = _after(base, version, lambda: (root / "01-a.md").rename(root / "03-a.md"))
+    assert reply["changed"] == "03-a.md", reply  # the new name, not the one that vanished
+    assert "甲" in _page(base, "03-a.md")
+    assert _get(f"{base}?file=01-a.md")[0] == 404
+    reply = _after(base, reply["version"], lambda: (root / "02-b.md").unlink())  # type: ignore[arg-type]
+    assert reply["changed"] == "" and "02-b.md" not in _get(base)[1]
+
+    port = int(base.rsplit(":", 1)[1].strip("/"))
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.nip.io"):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/", headers={"Host": host})
+        assert connection.getresponse().status == 403, host
+        connection.close()
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/", headers={"Host": host})
+        assert connection.getresponse().status == 200, host
+        connection.close()

@@ -115,14 +115,6 @@ class Preview:
     def rebuild(self, changed: Iterable[Path] = ()) -> Snapshot:
         """Build in memory, render what changed, publish. Never raises: a failure is shown on the page."""
         started = time.perf_counter()
-        rel = ""
-        for path in changed:
-            try:
-                rel = path.resolve().relative_to(self.root.resolve()).as_posix()
-            except ValueError:
-                continue
-            if rel.endswith(".md"):
-                break
         try:
             snapshot = self._build()
         except Exception as exc:  # the server must survive any state of the notes
@@ -131,13 +123,27 @@ class Preview:
             from ..diagnostics import internal_error
 
             snapshot = dataclasses.replace(self.snapshot, fresh=set(), failure=f"internal error: {internal_error(exc)}")
-        snapshot.changed = rel
+        snapshot.changed = self._saved(changed, snapshot)
         snapshot.seconds = time.perf_counter() - started
         with self.changed:
             snapshot.version = self.snapshot.version + 1
             self.snapshot = snapshot
             self.changed.notify_all()
         return snapshot
+
+    def _saved(self, changed: Iterable[Path], snapshot: Snapshot) -> str:
+        """The note file a save was about, for the page to jump to: one that still exists (a rename
+        reports the old name too), with cards if any did; "" for anything else (an image, the config)."""
+        base = self.root.resolve()
+        saved = []
+        for path in changed:
+            try:
+                rel = path.resolve().relative_to(base).as_posix()
+            except (ValueError, OSError):
+                continue
+            if rel.endswith(".md") and path.exists():
+                saved.append(rel)
+        return min(saved, key=lambda rel: (rel not in snapshot.files, rel), default="")
 
     def _build(self) -> Snapshot:
         from ..package import write_package
@@ -268,7 +274,15 @@ def handler(preview: Preview, assets: Path) -> type[http.server.BaseHTTPRequestH
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             self._send(200, target.read_bytes(), kind)
 
+        def _foreign(self) -> bool:
+            """A request naming another host: a web page using DNS rebinding to read the notes."""
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+            return host not in ("127.0.0.1", "localhost")
+
         def do_GET(self) -> None:
+            if self._foreign():
+                self._send(403, b"only http://127.0.0.1 may read this preview", "text/plain")
+                return
             url = urllib.parse.urlsplit(self.path)
             query = urllib.parse.parse_qs(url.query)
             path = urllib.parse.unquote(url.path)
@@ -330,18 +344,18 @@ def serve(
     assets = mathjax_root(cache_dir())
     with tempfile.TemporaryDirectory(prefix="anki-build-serve-") as scratch:
         preview = Preview(root, display_root, Path(scratch))
-        preview.progress = on_terminal()
-        first = preview.rebuild()
-        if preview.progress is not None:
-            preview.progress.clear()
-            preview.progress = None
-        server = start(preview, assets, port)
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
-        cards = sum(map(len, first.files.values()))
-        echo(f"serving {cards} cards from {len(first.files)} files at {url} (rebuilt on save; Ctrl-C stops)")
-        if ready is not None:
-            ready(url)
+        server = start(preview, assets, port)  # bound before the first build: a taken port fails at once
         try:
+            preview.progress = on_terminal()
+            first = preview.rebuild()
+            if preview.progress is not None:
+                preview.progress.clear()
+                preview.progress = None
+            url = f"http://127.0.0.1:{server.server_address[1]}/"
+            cards = sum(map(len, first.files.values()))
+            echo(f"serving {cards} cards from {len(first.files)} files at {url} (rebuilt on save; Ctrl-C stops)")
+            if ready is not None:
+                ready(url)
             for batch in changes(root, stop=stop):
                 snap = preview.rebuild(batch)
                 errors = sum(1 for d in snap.diagnostics if d.severity is Severity.ERROR)
