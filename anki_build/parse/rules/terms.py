@@ -1051,13 +1051,18 @@ _ALIASED = re.compile(
 )
 
 
+_ALIAS_OPEN = re.compile(r"[（(][A-Za-z]")
+
+
 def alias_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`交叉熵（cross entropy）是…`: a term introduced with its English name, as the subject of its sentence."""
     node = nodes[i]
+    if ctx.answering or ctx.claimed_by:
+        return None  # inside an answer, or a note already made here
     text = plain(inline_children(node))
     made = 0
-    if ctx.answering or ctx.claimed_by or len(re.findall(r"[（(][A-Za-z]", text)) >= 3:
-        return None  # inside an answer, a note already made here, or a list of names
+    if not 0 < len(_ALIAS_OPEN.findall(text)) < 3:
+        return None  # no English name in brackets (the pattern below needs one), or a list of names
     for match in _ALIASED.finditer(text):
         term = f"{match['term']}（{match['alias'].strip()}）"
         if not term_like(term, max_cjk=12) or generic(match["term"]):
@@ -1085,7 +1090,7 @@ def subject_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None
     node = nodes[i]
     text = plain(inline_children(node)).strip()
-    if len(text) < 12:
+    if len(text) < 12 or "是" not in text:  # every defining verb of the pattern has 是
         return None
     terms: list[str] = []
     for match in _SUBJECT.finditer(text):
