@@ -85,12 +85,21 @@ def test_an_unchanged_deck_is_not_rewritten(notes: Path, tmp_path: Path, monkeyp
 
 
 def _edit(rng: random.Random, root: Path, step: int) -> None:
-    """One edit a user makes: add a note, delete a line, move a file, add an image reference, retitle."""
-    files = sorted(root.rglob("*.md"))
+    """One edit a user makes: add a note, delete a line, move a file, add an image reference, retitle,
+    reorder the chapters in a SUMMARY.md, delete a file."""
+    files = sorted(p for p in root.rglob("*.md") if p.name != "SUMMARY.md")
     target = rng.choice(files)
     text = target.read_text(encoding="utf-8")
     lines = text.split("\n")
-    kind = rng.randrange(6)
+    kind = rng.randrange(8)
+    if kind == 6:
+        order = [f.relative_to(root).as_posix() for f in files]
+        rng.shuffle(order)
+        (root / "SUMMARY.md").write_text("".join(f"- [{n}]({rel})\n" for n, rel in enumerate(order)), encoding="utf-8")
+        return
+    if kind == 7 and len(files) > 2:
+        target.unlink()
+        return
     if kind == 0:
         lines.insert(rng.randrange(len(lines) + 1), f"\n**术语{step}**：第 {step} 次编辑加入的定义。\n")
     elif kind == 1 and len(lines) > 3:
@@ -115,7 +124,7 @@ def test_random_edit_sequences_build_what_a_cold_build_builds(
 ) -> None:
     rng = random.Random(seed)
     cache = tmp_path / "cache"
-    for step in range(6):
+    for step in range(8):
         warm = _deck(notes, tmp_path / "warm.apkg", cache, monkeypatch)
         cold = _deck(notes, tmp_path / f"cold{step}.apkg", tmp_path / f"fresh{step}", monkeypatch)
         assert warm == cold, f"step {step}"
