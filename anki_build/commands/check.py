@@ -206,7 +206,6 @@ def render(
     import subprocess
     import tempfile
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
@@ -241,16 +240,13 @@ def render(
                 for engine in engines:
                     memo = SideMemo(memo_folder, renderer_id(engine, phone.height))
                     run = phone.check if engine == "chromium" else phone.check_webkit
-                    with ThreadPoolExecutor(2) as pool:  # day and night in two browsers at once
-                        modes = ("day", "night")
-                        futures = [(m, pool.submit(measure_sides, run, memo, sides, m, phone)) for m in modes]
-                        try:
-                            for n, (mode, future) in enumerate(futures):
-                                if progress is not None:
-                                    progress(f"render {engine}", n, len(futures))
-                                results += [(engine, mode, r) for r in future.result()]
-                        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                            summary.diagnostics.append(_render_failed(display_root, f"{engine}: {exc}"))
+                    if progress is not None:
+                        progress(f"render in {engine}", 0, 1)
+                    try:
+                        for mode, found in measure_sides(run, memo, sides, phone).items():
+                            results += [(engine, mode, r) for r in found]
+                    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                        summary.diagnostics.append(_render_failed(display_root, f"{engine}: {exc}"))
                     summary.reused += memo.reused
                 summary.isolation, blocked = phone.isolation, list(phone.blocked)
         finally:
@@ -312,25 +308,43 @@ def render(
     return summary
 
 
+SMALL_BATCH = 80  # side renderings: below this, one browser launch for day and night beats two
+
+
 def measure_sides(
-    run: Callable[..., list[SideResult]], memo: SideMemo, sides: list[tuple[str, str]], mode: str, phone: Phone
-) -> list[SideResult]:
-    """Each side's result, from the memo when this exact side was measured before; the rest in one launch.
+    run: Callable[..., list[SideResult]],
+    memo: SideMemo,
+    sides: list[tuple[str, str]],
+    phone: Phone,
+    modes: tuple[str, ...] = ("day", "night"),
+) -> dict[str, list[SideResult]]:
+    """Each side's result in each mode, from the memo when this exact side was measured before; the rest
+    in one browser launch, or in two at once (a share of the sides each) when there are many.
 
     A launch during which the page asked for the network is not remembered: that finding belongs to the
     run, and a later check must see it again."""
-    keys = [memo.key(mode, side_html) for _, side_html in sides]
-    known = {i: memo.get(key, sides[i][0]) for i, key in enumerate(keys)}
-    todo = [i for i, result in known.items() if result is None]
-    blocked = len(phone.blocked)
-    fresh = run([sides[i] for i in todo], night=mode == "night") if todo else []
-    if len(fresh) != len(todo):
-        raise RuntimeError(f"the browser returned {len(fresh)} results for {len(todo)} card sides")
-    for i, result in zip(todo, fresh, strict=True):
-        known[i] = result
-        if len(phone.blocked) == blocked:
-            memo.put(keys[i], result)
-    return [known[i] for i in range(len(sides))]  # type: ignore[misc]
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = {(mode, i): memo.key(mode, side_html) for mode in modes for i, (_, side_html) in enumerate(sides)}
+    known = {slot: memo.get(key, sides[slot[1]][0]) for slot, key in keys.items()}
+    todo = [slot for slot, result in known.items() if result is None]
+    chunks = [todo] if len(todo) <= SMALL_BATCH else [todo[: len(todo) // 2], todo[len(todo) // 2 :]]
+
+    def launch(chunk: list[tuple[str, int]]) -> tuple[list[SideResult], bool]:
+        blocked = len(phone.blocked)
+        entries = [(sides[i][0], sides[i][1], mode == "night") for mode, i in chunk]
+        fresh = run(entries) if entries else []
+        if len(fresh) != len(chunk):
+            raise RuntimeError(f"the browser returned {len(fresh)} results for {len(chunk)} card sides")
+        return fresh, len(phone.blocked) == blocked
+
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        for chunk, (fresh, clean) in zip(chunks, pool.map(launch, chunks), strict=True):
+            for slot, result in zip(chunk, fresh, strict=True):
+                known[slot] = result
+                if clean:
+                    memo.put(keys[slot], result)
+    return {mode: [known[(mode, i)] for i in range(len(sides))] for mode in modes}  # type: ignore[misc]
 
 
 def _render_failed(display_root: str, why: str) -> Diagnostic:

@@ -130,8 +130,8 @@ def _measure(cards: list[CardSides], assets: Path, media: Path) -> tuple[dict[st
     try:
         with Phone(assets, media) as phone:
             memo = SideMemo(cache_dir() / "render", renderer_id("chromium", phone.height))
-            for mode in ("day", "night"):
-                for result in measure_sides(phone.check, memo, sides, mode, phone):
+            for mode, results in measure_sides(phone.check, memo, sides, phone).items():
+                for result in results:
                     card_id, side = result.id.rsplit("/", 1)
                     for problem in result.problems:
                         entry = {"kind": str(problem["kind"]), "text": f"{side}, {mode}: {problem['message']}"}

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -257,9 +258,12 @@ _PAGE = """<!doctype html><html><head><meta charset="utf-8"></head>
   const frame = document.getElementById("phone");
   await new Promise(r => {{ frame.onload = r; frame.src = "{frame}"; }});
   const win = frame.contentWindow, qa = frame.contentDocument.getElementById("qa");
+  const body = frame.contentDocument.body;
   await win.MathJax.startup.promise;
   const out = [];
-  for (const [id, html] of sides) {{
+  for (const [id, html, night] of sides) {{
+    body.classList.toggle("nightMode", night);
+    body.classList.toggle("night_mode", night);
     qa.innerHTML = html;
     try {{ out.push(Object.assign({{id}}, await win.checkSide(qa))); }}
     catch (e) {{ out.push({{id, math: 0, problems: [{{kind: "exception", tex: "", message: String(e)}}]}}); }}
@@ -410,21 +414,26 @@ class Phone:
             return self._run(url, *extra, budget_ms=budget_ms)
         return done
 
-    def _pages(self, sides: list[tuple[str, str]], night: bool) -> str:
+    def _pages(self, sides: Sequence[tuple[str, str] | tuple[str, str, bool]], night: bool) -> str:
+        """The harness page for `sides`: (id, html) in the `night` mode, or (id, html, night) each in its own."""
+        entries = [(side[0], side[1], bool(side[2]) if len(side) > 2 else night) for side in sides]
         stamp = os.urandom(6).hex()
         frame = f"frame-{stamp}.html"
         (self.root / frame).write_text(
             _FRAME.format(js=_CHECK_JS, night=" nightMode night_mode" if night else ""), encoding="utf-8"
         )
-        payload = json.dumps(sides, ensure_ascii=False).replace("</", "<\\/")
+        payload = json.dumps(entries, ensure_ascii=False).replace("</", "<\\/")
         page = f"page-{stamp}.html"
         (self.root / page).write_text(
             _PAGE.format(payload=payload, frame=frame, w=WIDTH, h=self.height), encoding="utf-8"
         )
         return f"{ORIGIN}/{page}"
 
-    def check(self, sides: list[tuple[str, str]], *, night: bool = False) -> list[SideResult]:
-        """Typeset every side in one browser launch; one result per side, in order."""
+    def check(
+        self, sides: Sequence[tuple[str, str] | tuple[str, str, bool]], *, night: bool = False
+    ) -> list[SideResult]:
+        """Typeset every side in one browser launch; one result per side, in order. A side given as
+        (id, html, night) is measured in its own mode, so day and night can share one launch."""
         if not sides:
             return []
         url = self._pages(sides, night)
@@ -434,7 +443,9 @@ class Phone:
             raise RuntimeError("Chromium returned no result (it may have crashed or run out of time)")
         return _side_results(html.unescape(match.group(1)))
 
-    def check_webkit(self, sides: list[tuple[str, str]], *, night: bool = False) -> list[SideResult]:
+    def check_webkit(
+        self, sides: Sequence[tuple[str, str] | tuple[str, str, bool]], *, night: bool = False
+    ) -> list[SideResult]:
         """The same page and measurements in WebKitGTK (the engine of iOS's WKWebView, which AnkiMobile uses)."""
         if not sides:
             return []
