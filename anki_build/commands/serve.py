@@ -14,6 +14,7 @@ import html
 import http.server
 import json
 import os
+import queue
 import threading
 import time
 import traceback
@@ -345,6 +346,10 @@ def serve(
     with tempfile.TemporaryDirectory(prefix="anki-build-serve-") as scratch:
         preview = Preview(root, display_root, Path(scratch))
         server = start(preview, assets, port)  # bound before the first build: a taken port fails at once
+        saves: queue.Queue[set[Path] | None] = queue.Queue()
+        watching = threading.Event() if stop is None else stop
+        watcher = threading.Thread(target=_watch, args=(changes, root, watching, saves), daemon=True)
+        watcher.start()  # before the first build, so a save made during it is not missed
         try:
             preview.progress = on_terminal()
             first = preview.rebuild()
@@ -356,7 +361,7 @@ def serve(
             echo(f"serving {cards} cards from {len(first.files)} files at {url} (rebuilt on save; Ctrl-C stops)")
             if ready is not None:
                 ready(url)
-            for batch in changes(root, stop=stop):
+            while (batch := saves.get()) is not None:
                 snap = preview.rebuild(batch)
                 errors = sum(1 for d in snap.diagnostics if d.severity is Severity.ERROR)
                 what = snap.changed or ", ".join(sorted(p.name for p in batch))[:80]
@@ -365,6 +370,19 @@ def serve(
                     f"{sum(map(len, snap.files.values()))} cards, {len(snap.diagnostics) - errors} warning(s), "
                     f"{errors} error(s)" + (f" ({snap.failure})" if snap.failure else "")
                 )
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: stop serving, exit 0
         finally:
+            watching.set()
             server.shutdown()
             server.server_close()
+
+
+def _watch(
+    changes: Callable[..., Iterable[set[Path]]], root: Path, stop: threading.Event, saves: queue.Queue[set[Path] | None]
+) -> None:
+    try:
+        for batch in changes(root, stop=stop):
+            saves.put(batch)
+    finally:
+        saves.put(None)
