@@ -361,7 +361,7 @@ def serve(
             echo(f"serving {cards} cards from {len(first.files)} files at {url} (rebuilt on save; Ctrl-C stops)")
             if ready is not None:
                 ready(url)
-            while (batch := saves.get()) is not None:
+            while (batch := _coalesced(saves)) is not None:
                 snap = preview.rebuild(batch)
                 errors = sum(1 for d in snap.diagnostics if d.severity is Severity.ERROR)
                 what = snap.changed or ", ".join(sorted(p.name for p in batch))[:80]
@@ -376,6 +376,21 @@ def serve(
             watching.set()
             server.shutdown()
             server.server_close()
+
+
+def _coalesced(saves: queue.Queue[set[Path] | None]) -> set[Path] | None:
+    """The next save, merged with any that arrived during the last rebuild (one rebuild covers them all)."""
+    batch = saves.get()
+    while batch is not None:
+        try:
+            more = saves.get_nowait()
+        except queue.Empty:
+            break
+        if more is None:
+            saves.put(None)
+            break
+        batch |= more
+    return batch
 
 
 def _watch(
