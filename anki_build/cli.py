@@ -109,11 +109,7 @@ def _finish(summary: BuildSummary, as_json: bool, extra: dict[str, object] | Non
         data.update(extra or {})
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         sys.exit(summary.exit_code)
-    click.echo(
-        f"{summary.warnings} warning(s), {summary.errors} error(s)"
-        + (" (--strict: warnings count as errors)" if summary.strict and summary.warnings else ""),
-        err=summary.output is None and summary.plan is None,
-    )
+    _print_counts(summary)
     sys.exit(summary.exit_code)
 
 
@@ -205,7 +201,6 @@ def build(
     one file: anki-build.lock in NOTES_DIR, which keeps note identity (commit it).
     """
     from .commands.build import build as run_build
-    from .config import shown_path
 
     root, display = _notes_dir(notes_dir)
     if watch and (plan_only or explain_target is not None):
@@ -226,30 +221,33 @@ def build(
             _print_plan(summary.plan)
             _print_plan_counts(summary.plan)
         elif summary.output is not None:
-            click.echo(
-                f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
-                f"({_human_size(summary.size)}, {summary.media} media files)"
-            )
-            _print_table(summary)
-            if summary.plan is not None:
-                _print_plan_counts(summary.plan)
-                if summary.plan.removed or summary.plan.moved:
-                    click.echo("  (run `anki-build build --plan` before a build to list them)")
+            _print_built(summary, table=True)
     _finish(summary, as_json)
 
 
-def _show_build(summary: BuildSummary) -> None:
+def _print_built(summary: BuildSummary, *, table: bool) -> None:
+    """The deck written, its chapter table (a watched rebuild leaves it out) and what an import will do."""
     from .config import shown_path
 
-    _print_diagnostics(summary)
-    if summary.output is not None:
-        click.echo(
-            f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
-            f"({_human_size(summary.size)}, {summary.media} media files)"
-        )
-        if summary.plan is not None:
-            _print_plan_counts(summary.plan)
-    click.echo(f"{summary.warnings} warning(s), {summary.errors} error(s)", err=summary.output is None)
+    assert summary.output is not None
+    click.echo(
+        f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
+        f"({_human_size(summary.size)}, {summary.media} media files)"
+    )
+    if table:
+        _print_table(summary)
+    if summary.plan is not None:
+        _print_plan_counts(summary.plan)
+        if table and (summary.plan.removed or summary.plan.moved):
+            click.echo("  (run `anki-build build --plan` before a build to list them)")
+
+
+def _print_counts(summary: BuildSummary) -> None:
+    click.echo(
+        f"{summary.warnings} warning(s), {summary.errors} error(s)"
+        + (" (--strict: warnings count as errors)" if summary.strict and summary.warnings else ""),
+        err=summary.output is None and summary.plan is None,
+    )
 
 
 def _watch(root: Path, display: str, output: Path | None, strict: bool, reset_lock: bool, as_json: bool) -> None:
@@ -270,7 +268,10 @@ def _watch(root: Path, display: str, output: Path | None, strict: bool, reset_lo
             continue
         if n:
             click.echo(f"── {time.strftime('%H:%M:%S')} rebuilt after a save")
-        _show_build(summary)
+        _print_diagnostics(summary)
+        if summary.output is not None:
+            _print_built(summary, table=False)
+        _print_counts(summary)
         if n == 0:
             click.echo(f"watching {display} for saves (Ctrl-C stops)")
     sys.exit(0)

@@ -121,6 +121,22 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+def write_cache(path: Path, data: bytes) -> bool:
+    """A cache file, replaced atomically through a temp name of its own (one writer per name). Unlike
+    `write_atomic` there is no fsync and no scan for stale temp files: caches write thousands of small
+    files, and one that is lost or cannot be written only costs time. False when it was not written."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(data)
+        os.replace(temp, path)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        return False
+
+
 def _fsync_folder(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

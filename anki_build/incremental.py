@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, Report, Severity
-from .files import read_regular, write_atomic
+from .files import read_regular, write_atomic, write_cache
 from .notetypes import cards_dir
 from .parse import FileFacts, chapters_of, disambiguate_keys, extract_file, parse_file, read_files
 from .parse.assets import Asset, AssetResolver, replay
@@ -112,15 +112,7 @@ class Store:
         if self.folder is None:
             return
         data = {"format": FORMAT, "key": key, **data}
-        text = json.dumps(data, ensure_ascii=False).encode()
-        temp = self.folder / f".{key}.{os.getpid()}.tmp"  # one writer per name; no folder scan per entry
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(text)
-            os.replace(temp, self.folder / f"{key}.json")
-        except OSError:  # a cache that cannot be written only costs speed
-            with contextlib.suppress(OSError):
-                temp.unlink(missing_ok=True)
+        write_cache(self.folder / f"{key}.json", json.dumps(data, ensure_ascii=False).encode())
 
     def prune(self, age: float = 86400) -> None:
         """Drop entries this build did not use once they are a day old (old versions of edited files; the

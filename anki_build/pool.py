@@ -7,7 +7,7 @@ build cache stores it (JSON text). The parent works on its own shard meanwhile, 
 workers' files exactly as it restores a cache hit, so the deck is the same whichever process made a
 file. Files with derivations to check come back unrendered: the parent's checker does them.
 
-Workers are fresh interpreters (`python -m anki_build.pool`) talking pickle over their stdin and
+Workers are fresh interpreters (`anki_build.pool.main`) talking pickle over their stdin and
 stdout: not forked (a fork of a process with threads, such as `serve`, can deadlock) and not
 multiprocessing's spawn (it re-imports the caller's main script, which breaks any script that calls
 `build` without a `__main__` guard). Reader threads drain each worker, so neither side ever blocks
@@ -305,7 +305,3 @@ def _has_derivations(item: _File) -> bool:
     from .derive import derivation_blocks
 
     return bool(derivation_blocks(item.notes))
-
-
-if __name__ == "__main__":
-    main()

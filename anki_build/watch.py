@@ -7,7 +7,7 @@ watchfiles (inotify/FSEvents/ReadDirectoryChangesW through Rust's `notify`) is i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from .identity import LOCK_NAME
@@ -22,9 +22,7 @@ def _ours(path: Path) -> bool:
     return name == LOCK_NAME or path.suffix == ".apkg" or (name.startswith(".") and name.endswith(".tmp"))
 
 
-def changes(
-    root: Path, *, stop: threading.Event | None = None, ignore: Callable[[Path], bool] | None = None
-) -> Iterator[set[Path]]:
+def changes(root: Path, *, stop: threading.Event | None = None) -> Iterator[set[Path]]:
     """Each batch of paths saved, created or deleted under `root` (hidden folders like .git and editors'
     swap files are skipped), until `stop` is set."""
     from watchfiles import DefaultFilter, watch
@@ -32,8 +30,7 @@ def changes(
     base = DefaultFilter()
 
     def wanted(change: object, raw: str) -> bool:
-        path = Path(raw)
-        return base(change, raw) and not _ours(path) and not (ignore is not None and ignore(path))  # type: ignore[arg-type]
+        return base(change, raw) and not _ours(Path(raw))  # type: ignore[arg-type]
 
     for batch in watch(
         root,

@@ -15,6 +15,7 @@ import os
 import time
 from pathlib import Path
 
+from ..files import write_cache
 from .browser import SideResult
 
 FORMAT = 1
@@ -83,14 +84,11 @@ class SideMemo:
             "viewport": result.viewport,
             "measures": result.measures,
         }
-        temp = path.with_name(f".{key}.{os.getpid()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            os.replace(temp, path)
-        except (OSError, TypeError, ValueError):  # a memo that cannot be written only costs time
-            with contextlib.suppress(OSError):
-                temp.unlink(missing_ok=True)
+            text = json.dumps(data, ensure_ascii=False)
+        except (TypeError, ValueError):  # measurements the memo cannot hold: measured again next time
+            return
+        write_cache(path, text.encode())
 
     def prune(self, age: float = 30 * 86400) -> None:
         """Sides nobody has checked for a month go (old versions of edited cards)."""
