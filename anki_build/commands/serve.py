@@ -311,6 +311,19 @@ def handler(preview: Preview, assets: Path) -> type[http.server.BaseHTTPRequestH
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that drops its connection (a reload mid-poll) is normal; anything else is one line on
+        stderr, never socketserver's traceback."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        if os.environ.get("ANKI_BUILD_DEBUG"):
+            traceback.print_exc()
+        else:
+            print(f"anki-build serve: a request failed: {error!r}"[:300], file=sys.stderr)
+
 
 def start(preview: Preview, assets: Path, port: int) -> Server:
     """Bound to 127.0.0.1 only: the notes are the user's, not the network's."""
