@@ -7,7 +7,6 @@ so `anki-build --help` stays fast and never loads sympy or the Anki backend.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,32 +15,10 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__
+from .console import Console, output_options
 
 if TYPE_CHECKING:
-    from .commands.build import BuildSummary
-    from .identity import Plan
     from .progress import TerminalProgress
-
-KINDS = ("concept", "formula", "qa", "cloze", "derivation")
-
-
-def _width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def _human_size(size: int) -> str:
-    return f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _notes_dir(notes_dir: Path | None) -> tuple[Path, str]:
@@ -55,62 +32,6 @@ def _notes_dir(notes_dir: Path | None) -> tuple[Path, str]:
     if not notes_dir.is_dir():
         raise click.BadParameter(f"'{notes_dir}' is not a folder", param_hint="NOTES_DIR")
     return notes_dir, str(notes_dir).rstrip("/") or "."
-
-
-def _print_diagnostics(summary: BuildSummary) -> None:
-    for diagnostic in summary.diagnostics:
-        severity = "error" if summary.strict else diagnostic.severity
-        click.echo(diagnostic.format().replace(f": {diagnostic.severity}: ", f": {severity}: ", 1), err=True)
-
-
-def _print_table(summary: BuildSummary) -> None:
-    width = max([_width(name) for name in summary.by_chapter] + [7])
-    click.echo(f"  {_pad('chapter', width)}  " + "  ".join(f"{k:>{len(k)}}" for k in KINDS))
-    for name, counts in summary.by_chapter.items():
-        click.echo(f"  {_pad(name, width)}  " + "  ".join(f"{counts.get(k, 0):>{len(k)}}" for k in KINDS))
-    click.echo(f"  {_pad('total', width)}  " + "  ".join(f"{summary.by_kind.get(k, 0):>{len(k)}}" for k in KINDS))
-
-
-def _print_plan_counts(plan: Plan) -> None:
-    counts = plan.counts()
-    click.echo("  import: " + ", ".join(f"{counts[name]} {name}" for name in counts))
-
-
-def _print_plan(plan: Plan) -> None:
-    """Every note the import touches, then what the user has to do by hand in Anki."""
-    for item in plan.new:
-        click.echo(f"  new        {_short(item.front)}  ({item.source})")
-    for item in plan.changed:
-        click.echo(f"  changed    {_short(item.front)}  ({item.source})")
-    for item in plan.renamed:
-        click.echo(f"  renamed    {_short(item.old_front, 40)} → {_short(item.front, 40)}  ({item.source})")
-    for item in plan.moved:
-        where = f"{item.old_deck} → {item.deck}" if item.old_deck != item.deck else f"retagged in {item.deck}"
-        click.echo(f"  moved      {_short(item.front, 40)}: {where}")
-    for item in plan.readded:
-        click.echo(f"  re-added   {_short(item.front)}  ({item.source}; keeps its history)")
-    for item in plan.paused:
-        click.echo(f"  paused     {_short(item.front)}  ({item.deck}; its file has cards: false)")
-    for item in plan.removed:
-        click.echo(f"  removed    {_short(item.front)}  ({item.deck})")
-    if plan.moved:
-        click.echo(
-            "Anki's importer never moves or retags existing notes whose fields did not change: move the cards "
-            "above in the browser, or use `anki-build install`."
-        )
-    if plan.removed:
-        click.echo("Anki's importer never deletes notes. To delete the removed ones, search for this in the browser:")
-        click.echo(f"  {plan.removed_search()}")
-
-
-def _finish(summary: BuildSummary, as_json: bool, extra: dict[str, object] | None = None) -> None:
-    if as_json:
-        data = summary.to_json()
-        data.update(extra or {})
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        sys.exit(summary.exit_code)
-    _print_counts(summary)
-    sys.exit(summary.exit_code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,7 +48,6 @@ def main() -> None:
 
 notes_dir_argument = click.argument("notes_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print the summary and diagnostics as JSON.")
 reset_lock_option = click.option(
     "--reset-lock",
     is_flag=True,
@@ -183,7 +103,7 @@ def _check_output(output: Path | None) -> None:
 @click.option("--watch", is_flag=True, help="Build again on every save under NOTES_DIR, until Ctrl-C.")
 @reset_lock_option
 @strict_option
-@json_option
+@output_options
 def build(
     notes_dir: Path | None,
     output: Path | None,
@@ -192,104 +112,88 @@ def build(
     watch: bool,
     reset_lock: bool,
     strict: bool,
+    quiet: bool,
+    verbose: bool,
     as_json: bool,
 ) -> None:
     """Build NOTES_DIR into an Anki package.
 
     Without NOTES_DIR, builds the project configured in the current folder: the folder
     itself or ./notes, whichever holds anki-build.toml. Besides the .apkg, a build writes
-    one file: anki-build.lock in NOTES_DIR, which keeps note identity (commit it).
+    one file: anki-build.lock in NOTES_DIR, which keeps note identity (commit it). With
+    --strict, a build with any warning writes nothing.
     """
+    from . import show
     from .commands.build import build as run_build
 
+    console = Console.of(quiet, verbose, as_json)
     root, display = _notes_dir(notes_dir)
     if watch and (plan_only or explain_target is not None):
         raise click.UsageError("--watch builds the deck: it does not go with --plan or --explain")
     if explain_target is not None:
-        _explain(root, display, explain_target, as_json)
+        _explain(root, display, explain_target, console)
     _check_output(output)
     if watch:
-        _watch(root, display, output, strict, reset_lock, as_json)
-    with _progress(as_json) as progress:
+        _watch(root, display, output, strict, reset_lock, console)
+    with _progress(not console.talks) as progress:
         summary = run_build(
             root, display, output, strict=strict, plan_only=plan_only, reset_lock=reset_lock, progress=progress
         )
-    if not as_json:
-        _print_diagnostics(summary)
-        if plan_only and summary.plan is not None:
-            click.echo(f"{summary.deck}: {summary.notes} notes (plan only, nothing written)")
-            _print_plan(summary.plan)
-            _print_plan_counts(summary.plan)
-        elif summary.output is not None:
-            _print_built(summary, table=True)
-    _finish(summary, as_json)
+    if console.as_json:
+        console.data(summary.to_json())
+        sys.exit(summary.exit_code)
+    show.diagnostics(console, summary)
+    if plan_only and summary.plan is not None:
+        console.say(f"{summary.deck}: {show.count(summary.notes, 'note')} (plan only, nothing written)")
+        show.plan(console, summary.plan)
+        show.plan_counts(console, summary.plan)
+    show.built(console, summary, with_table=True)
+    show.verbose_stats(console, summary)
+    show.outcome(console, summary, planned=plan_only)
+    sys.exit(summary.exit_code)
 
 
-def _print_built(summary: BuildSummary, *, table: bool) -> None:
-    """The deck written, its chapter table (a watched rebuild leaves it out) and what an import will do."""
-    from .config import shown_path
-
-    assert summary.output is not None
-    click.echo(
-        f"{summary.deck}: {summary.notes} notes → {shown_path(summary.output)} "
-        f"({_human_size(summary.size)}, {summary.media} media files)"
-    )
-    if table:
-        _print_table(summary)
-    if summary.plan is not None:
-        _print_plan_counts(summary.plan)
-        if table and (summary.plan.removed or summary.plan.moved):
-            click.echo("  (run `anki-build build --plan` before a build to list them)")
-
-
-def _print_counts(summary: BuildSummary) -> None:
-    click.echo(
-        f"{summary.warnings} warning(s), {summary.errors} error(s)"
-        + (" (--strict: warnings count as errors)" if summary.strict and summary.warnings else ""),
-        err=summary.output is None and summary.plan is None,
-    )
-
-
-def _watch(root: Path, display: str, output: Path | None, strict: bool, reset_lock: bool, as_json: bool) -> None:
+def _watch(root: Path, display: str, output: Path | None, strict: bool, reset_lock: bool, console: Console) -> None:
     """One build per batch of saves; `--json` prints one JSON object per line. Ctrl-C ends it (exit 0)."""
     import time
 
+    from . import show
     from .commands.build import rebuilds
     from .progress import on_terminal
 
-    progress = on_terminal(as_json)
+    progress = on_terminal(not console.talks)
     for n, summary in enumerate(
         rebuilds(root, display, output, strict=strict, reset_lock=reset_lock, progress=progress)
     ):
         if progress is not None:
             progress.clear()
-        if as_json:
-            click.echo(json.dumps(summary.to_json(), ensure_ascii=False))
+        if console.as_json:
+            console.data(summary.to_json(), lines=True)
             continue
         if n:
-            click.echo(f"── {time.strftime('%H:%M:%S')} rebuilt after a save")
-        _print_diagnostics(summary)
-        if summary.output is not None:
-            _print_built(summary, table=False)
-        _print_counts(summary)
+            console.say(f"── {time.strftime('%H:%M:%S')} rebuilt after a save")
+        show.diagnostics(console, summary)
+        show.built(console, summary, with_table=False)
+        show.verbose_stats(console, summary)
+        show.outcome(console, summary)
         if n == 0:
-            click.echo(f"watching {display} for saves (Ctrl-C stops)")
+            console.say(f"watching {display} for saves (Ctrl-C stops)")
     sys.exit(0)
 
 
-def _explain(root: Path, display: str, target: str, as_json: bool) -> None:
+def _explain(root: Path, display: str, target: str, console: Console) -> None:
     from .commands.explain import explain
 
     rows, problem = explain(root, display, target)
     if problem:
         raise click.BadParameter(problem, param_hint="--explain")
-    if as_json:
-        click.echo(json.dumps([row.__dict__ for row in rows], ensure_ascii=False, indent=2))
+    if console.as_json:
+        console.data([row.__dict__ for row in rows])
         sys.exit(0)
     for row in rows:
-        click.echo(f"{row.path}:{row.line}: {row.rule or '-'}: {row.message}")
+        console.say(f"{row.path}:{row.line}: {row.rule or '-'}: {row.message}")
     made = sum(1 for row in rows if row.message.split(" ", 2)[1:2] == ["note"])
-    click.echo(f"{made} note(s) in these lines; rule names can be switched off under [rules] in anki-build.toml")
+    console.say(f"{made} note(s) in these lines; rule names can be switched off under [rules] in anki-build.toml")
     sys.exit(0)
 
 
@@ -304,12 +208,14 @@ def _explain(root: Path, display: str, target: str, as_json: bool) -> None:
     help="With --render: Chromium (AnkiDroid's WebView), WebKitGTK (like AnkiMobile's WKWebView), or both.",
 )
 @strict_option
-@json_option
-def check(notes_dir: Path | None, render: bool, engine: str, strict: bool, as_json: bool) -> None:
+@output_options
+def check(
+    notes_dir: Path | None, render: bool, engine: str, strict: bool, quiet: bool, verbose: bool, as_json: bool
+) -> None:
     """Check every derivation in NOTES_DIR with sympy, step by step.
 
     A derivation is a display block right after a `<!-- check: … -->` comment (see the README).
-    Prints each row with its file:line and verdict (proved, plausible, refuted with a
+    Prints each step with its file:line and verdict (proved, plausible, refuted with a
     counterexample, unsupported, timeout). Exit 1 if any step is refuted.
 
     With --render, instead typesets both sides of every card at 390×844 in headless Chromium
@@ -318,35 +224,50 @@ def check(notes_dir: Path | None, render: bool, engine: str, strict: bool, as_js
     up, visible cloze syntax, broken images, page overflow and network requests (errors);
     formulas still wider than the screen after the card fits them, text contrast below WCAG
     AA, text under 12 px and sides taller than 3 screens (warnings; errors with --strict).
-    Needs Chromium and the Anki backend (pip install 'anki-build[anki]').
+    Needs Chromium, the Anki backend (pip install 'anki-build[anki]') and `anki-build setup-render`.
     """
+    console = Console.of(quiet, verbose, as_json)
     if render:
-        _render_check(notes_dir, as_json, strict, ("chromium", "webkit") if engine == "all" else (engine,))
+        _render_check(notes_dir, console, strict, ("chromium", "webkit") if engine == "all" else (engine,))
+    from . import show
     from .commands.check import check as run_check
 
     root, display = _notes_dir(notes_dir)
     summary = run_check(root, display)
-    if as_json:
-        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+    if console.as_json:
+        console.data(summary.to_json())
         sys.exit(summary.exit_code)
     marks = {"proved": "✓", "plausible": "~", "refuted": "✗", "unsupported": "?", "timeout": "⏱", "skipped": "-"}
+    steps = 0
     for block in summary.blocks:
-        click.echo(
-            f"{block.path}:{block.line}: derivation: {block.verdict}" + (f" ({block.error})" if block.error else "")
-        )
+        steps += len(block.rows)
+        shown = console.say if block.verdict in ("proved", "skipped") else console.fail
+        shown(f"{block.path}:{block.line}: derivation: {block.verdict}" + (f" ({block.error})" if block.error else ""))
         for row in block.rows:
+            if console.quiet and row.verdict in ("proved", "skipped"):
+                continue
             point = ", ".join(f"{k} = {v}" for k, v in row.counterexample.items())
             note = f" — {row.detail}" if row.detail else ""
             note += f" at {point}" if point else ""
             note += f" (depends on the refuted step at line {row.depends_on_refuted})" if row.depends_on_refuted else ""
-            click.echo(
-                f"  {block.path}:{row.line}: {marks.get(row.verdict, '?')} {row.verdict}: {_short(row.text, 70)}{note}"
+            line = f"  {block.path}:{row.line}: {marks.get(row.verdict, '?')} {row.verdict}: "
+            (console.say if row.verdict in ("proved", "skipped") else console.fail)(
+                line + show.short(row.text, 70) + note
             )
     for diagnostic in summary.diagnostics:
         if not diagnostic.code.startswith(("step-", "derivation-")):
-            click.echo(diagnostic.format(), err=True)
-    counts = summary.counts()
-    click.echo(f"{len(summary.blocks)} derivation(s): " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+            console.diagnostic(diagnostic)
+    if not summary.blocks:
+        console.say(
+            f"no derivations in {display}: a derivation is a display block right after a "
+            "`<!-- check: … -->` comment (see the README)"
+        )
+    else:
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(summary.counts().items()))
+        console.say(
+            f"{show.count(len(summary.blocks), 'derivation')}, {show.count(steps, 'step')}"
+            + (f": {counts}" if counts else "")
+        )
     sys.exit(summary.exit_code)
 
 
@@ -361,28 +282,42 @@ def check(notes_dir: Path | None, render: bool, engine: str, strict: bool, as_js
     show_default=True,
     help="Folder to write the gallery into (index.html, media, MathJax).",
 )
-def preview(notes_dir: Path | None, out: Path) -> None:
+@output_options
+def preview(notes_dir: Path | None, out: Path, quiet: bool, verbose: bool, as_json: bool) -> None:
     """Write an offline HTML gallery of every card: front and back, day and night, at phone width.
 
     Uses the same MathJax 3.2.2 and configuration as Anki; open OUTPUT/index.html in a browser.
-    Needs the Anki backend (pip install 'anki-build[anki]').
+    Needs the Anki backend (pip install 'anki-build[anki]') and `anki-build setup-render`.
     """
-    from .commands.preview import preview as run_preview
-    from .config import shown_path
-    from .phone.assets import AssetsUnavailable
-    from .phone.cards import BackendUnavailable
+    import time
 
+    from .commands.preview import preview as run_preview
+
+    console = Console.of(quiet, verbose, as_json)
     root, display = _notes_dir(notes_dir)
-    try:
+    started = time.perf_counter()
+    with _unavailable(console):
         result, diagnostics = run_preview(root, display, out)
-    except (BackendUnavailable, AssetsUnavailable) as exc:
-        click.echo(f"anki-build: {exc}", err=True)
-        sys.exit(2)
+    errors = sum(1 for d in diagnostics if str(d.severity) == "error")  # type: ignore[attr-defined]
+    if console.as_json:
+        console.data(
+            {
+                "index": str(out / "index.html") if result else None,
+                "cards": result.cards if result else 0,
+                "warnings": len(diagnostics) - errors,
+                "errors": errors,
+                "exit_code": 0 if result else 1,
+                "diagnostics": [d.to_json() for d in diagnostics],  # type: ignore[attr-defined]
+            }
+        )
+        sys.exit(0 if result else 1)
     for diagnostic in diagnostics:
-        click.echo(diagnostic.format(), err=True)  # type: ignore[attr-defined]
+        console.diagnostic(diagnostic)  # type: ignore[arg-type]
     if result is None:
+        console.fail("anki-build: error: the deck did not build; no gallery written")
         sys.exit(1)
-    click.echo(f"{result.cards} cards → {shown_path(result.index)}")
+    console.say(f"{result.cards} cards → {out / 'index.html'}")
+    console.detail(f"built and rendered in {time.perf_counter() - started:.1f} s")
 
 
 @main.command()
@@ -395,58 +330,88 @@ def preview(notes_dir: Path | None, out: Path) -> None:
     show_default=True,
     help="Port on 127.0.0.1 (0: any free port).",
 )
-def serve(notes_dir: Path | None, port: int) -> None:
+@output_options
+def serve(notes_dir: Path | None, port: int, quiet: bool, verbose: bool, as_json: bool) -> None:
     """Serve the cards at http://127.0.0.1:PORT/ and rebuild on every save.
 
     One page per note file shows its cards as Anki renders them, front and back, day and night, at phone
     width, with that file's diagnostics; the open page follows the file you save and marks the changed
-    cards. Nothing is written under NOTES_DIR. Needs the Anki backend (pip install 'anki-build[anki]').
+    cards. Nothing is written under NOTES_DIR. With --json, prints one JSON object per event (serving,
+    rebuilt). Needs the Anki backend (pip install 'anki-build[anki]') and `anki-build setup-render`.
     """
     from .commands.serve import serve as run_serve
-    from .phone.assets import AssetsUnavailable
-    from .phone.cards import BackendUnavailable
 
+    console = Console.of(quiet, verbose, as_json)
     root, display = _notes_dir(notes_dir)
-    try:
-        run_serve(root, display, port, echo=click.echo)
-    except (BackendUnavailable, AssetsUnavailable) as exc:
-        click.echo(f"anki-build: {exc}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        click.echo(f"anki-build: error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
+
+    def on_event(event: dict[str, object]) -> None:
+        if console.as_json:
+            console.data(event, lines=True)
+        elif event["event"] == "serving":
+            click.echo(  # the address is the result, shown even with --quiet
+                f"serving {event['cards']} cards from {event['files']} files at {event['url']} "
+                "(rebuilt on save; Ctrl-C stops)"
+            )
+        else:
+            problems = int(event["warnings"]) + int(event["errors"])  # type: ignore[call-overload]
+            failure = f" ({event['failure']})" if event["failure"] else ""
+            line = (
+                f"{event['time']} {event['file']}: rebuilt in {event['seconds']:.2f} s, {event['cards']} cards, "
+                f"{event['warnings']} warning(s), {event['errors']} error(s){failure}"
+            )
+            if problems or failure:
+                console.fail(line)
+            else:
+                console.say(line)
+            if console.verbose:
+                for diagnostic in event["diagnostics"]:  # type: ignore[attr-defined]
+                    console.detail(
+                        f"{diagnostic['path']}:{diagnostic['line']}:{diagnostic['col']}: {diagnostic['severity']}: "
+                        f"{diagnostic['code']}: {diagnostic['message']}"
+                    )
+
+    with _unavailable(console):
+        try:
+            run_serve(root, display, port, on_event=on_event, show_progress=console.talks)
+        except OSError as exc:
+            console.fail(f"anki-build: error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}")
+            sys.exit(1)
 
 
-def _render_check(
-    notes_dir: Path | None, as_json: bool, strict: bool = False, engines: tuple[str, ...] = ("chromium",)
-) -> None:
-    from .commands.check import render as run_render
+@contextlib.contextmanager
+def _unavailable(console: Console) -> Iterator[None]:
+    """A missing browser, Anki backend or MathJax: one line saying how to get it, exit 2."""
     from .phone.assets import AssetsUnavailable
     from .phone.browser import BrowserUnavailable
     from .phone.cards import BackendUnavailable
 
-    root, display = _notes_dir(notes_dir)
     try:
-        with _progress(as_json) as progress:
-            summary = run_render(root, display, strict=strict, engines=engines, progress=progress)
+        yield
     except (BrowserUnavailable, BackendUnavailable, AssetsUnavailable) as exc:
-        click.echo(f"anki-build: {exc}", err=True)
+        console.fail(f"anki-build: {exc}")
         sys.exit(2)
-    if as_json:
-        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+
+
+def _render_check(
+    notes_dir: Path | None, console: Console, strict: bool = False, engines: tuple[str, ...] = ("chromium",)
+) -> None:
+    from .commands.check import render as run_render
+
+    root, display = _notes_dir(notes_dir)
+    with _unavailable(console), _progress(not console.talks) as progress:
+        summary = run_render(root, display, strict=strict, engines=engines, progress=progress)
+    if console.as_json:
+        console.data(summary.to_json())
         sys.exit(summary.exit_code)
     for diagnostic in summary.diagnostics:
-        shown = diagnostic.format()
-        if strict and diagnostic.severity.value == "warning":
-            shown = shown.replace(": warning: ", ": error: ", 1)
-        click.echo(shown, err=True)
+        console.diagnostic(diagnostic, as_error=strict and diagnostic.severity.value == "warning")
     counts = ", ".join(f"{n} {kind}" for kind, n in summary.counts().items())
     for d in summary.disagreements:
-        click.echo(
+        console.say(
             f"engines disagree: {d['kind']} on the {d['side']} of {d['card']} ({d['mode']}) only in {d['only_in']}"
         )
     names = " and ".join({"chromium": "Chromium", "webkit": "WebKitGTK"}[e] for e in summary.engines)
-    click.echo(
+    line = (
         f"rendered {summary.sides} card sides ({summary.math} formulas) at 390×844, day and night, in {names} "
         f"with Anki's MathJax in {summary.seconds:.1f} s (browser {summary.isolation}, no network"
         + (f"; {summary.reused} side renderings unchanged since an earlier check" if summary.reused else "")
@@ -454,6 +419,7 @@ def _render_check(
         + (f"{len(summary.problems)} problem(s): {counts}" if summary.problems else "no problems")
         + (f"; {len(summary.disagreements)} disagreement(s) between the engines" if len(summary.engines) > 1 else "")
     )
+    (console.fail if summary.exit_code else console.say)(line)
     sys.exit(summary.exit_code)
 
 
@@ -480,7 +446,7 @@ def _render_check(
 @reset_lock_option
 @_output_option("Also keep the built .apkg here  [default: decks/<deck>.apkg beside NOTES_DIR]")
 @strict_option
-@json_option
+@output_options
 def install(
     notes_dir: Path | None,
     collection: Path,
@@ -491,6 +457,8 @@ def install(
     reset_lock: bool,
     output: Path | None,
     strict: bool,
+    quiet: bool,
+    verbose: bool,
     as_json: bool,
 ) -> None:
     """Build NOTES_DIR and import it straight into a closed Anki collection.
@@ -506,8 +474,10 @@ def install(
         import anki.collection  # noqa: F401
     except ImportError:
         raise click.UsageError("install needs the Anki backend: pip install 'anki-build[anki]'") from None
+    from . import show
     from .commands.install import install as run_install
 
+    console = Console.of(quiet, verbose, as_json)
     root, display = _notes_dir(notes_dir)
     _check_output(output)
     if prune_paused and not prune:
@@ -515,16 +485,16 @@ def install(
 
     def ask(listed: list[str]) -> bool:
         if not sys.stdin.isatty():
-            click.echo(f"--prune would delete {len(listed)} note(s); run again with --yes to delete them:", err=True)
+            console.fail(f"--prune would delete {len(listed)} note(s); run again with --yes to delete them:")
             for line in listed:
-                click.echo(f"  {line}", err=True)
+                console.fail(f"  {line}")
             return False
         click.echo(f"--prune will delete {len(listed)} note(s) (with their review history):")
         for line in listed:
             click.echo(f"  {line}")
         return click.confirm("Delete them?", default=False)
 
-    with _progress(as_json) as progress:
+    with _progress(not console.talks) as progress:
         summary, result = run_install(
             root,
             display,
@@ -538,16 +508,143 @@ def install(
             reset_lock=reset_lock,
             progress=progress,
         )
-    if not as_json:
-        _print_diagnostics(summary)
-        if result is not None:
-            click.echo(
-                f"{summary.deck}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
-                f"{result.kept_anki_edits} edit(s) made in Anki kept, {len(result.conflicts)} conflict(s), "
-                f"{result.moved_cards} card(s) moved to their chapter deck, {result.retagged} retagged, "
-                f"{result.pruned} note(s) deleted" + (" (--prune declined)" if result.prune_declined else "")
-            )
-    _finish(summary, as_json, {"install": result.to_json() if result else None})
+    if console.as_json:
+        data = summary.to_json()
+        data["install"] = result.to_json() if result else None
+        console.data(data)
+        sys.exit(summary.exit_code)
+    show.diagnostics(console, summary)
+    if result is not None:
+        console.say(
+            f"{summary.deck}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
+            f"{result.kept_anki_edits} edit(s) made in Anki kept, {len(result.conflicts)} conflict(s), "
+            f"{result.moved_cards} card(s) moved to their chapter deck, {result.retagged} retagged, "
+            f"{result.pruned} note(s) deleted" + (" (--prune declined)" if result.prune_declined else "")
+        )
+        if summary.plan is not None and console.verbose:
+            show.plan(console, summary.plan)
+    show.verbose_stats(console, summary)
+    if summary.withheld:
+        show.outcome(console, summary)
+        console.fail("anki-build: nothing was imported")
+    elif result is None:
+        console.fail(
+            f"anki-build: error: {show.count(summary.errors, 'error')}, {show.count(summary.warnings, 'warning')}; "
+            "nothing was imported"
+        )
+    else:
+        show.outcome(console, summary)
+    sys.exit(summary.exit_code)
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="The language of the first chapter and of the card prompts.",
+)
+@click.option("--deck", help="The deck's name in Anki  [default: the folder's name]")
+@output_options
+def init(directory: Path, language: str, deck: str | None, quiet: bool, verbose: bool, as_json: bool) -> None:
+    """Create a notes project in DIRECTORY (default: here).
+
+    Writes notes/anki-build.toml (every key, commented), a first chapter that shows each way of
+    writing a note, and a .gitignore for the built decks. Refuses to overwrite any file.
+    """
+    from .commands.init import init_project
+
+    console = Console.of(quiet, verbose, as_json)
+    shown = str(directory).rstrip("/") or "."
+    if directory.exists() and not directory.is_dir():
+        raise click.BadParameter(f"'{directory}' is not a folder", param_hint="DIRECTORY")
+    if deck is not None and (not deck.strip() or any(ord(ch) < 32 for ch in deck)):
+        raise click.BadParameter("must be a non-empty name without control characters", param_hint="--deck")
+    try:
+        created = init_project(directory, shown, language, deck.strip() if deck else None)
+    except OSError as exc:
+        console.fail(f"anki-build: error: cannot write in {shown}: {exc.strerror or exc}")
+        sys.exit(1)
+    if console.as_json:
+        console.data(created.to_json())
+        sys.exit(1 if created.refused else 0)
+    if created.refused:
+        for path in created.refused:
+            console.fail(f"{path}:1:1: error: init-refused: this file exists; init never overwrites a file")
+        console.fail("anki-build: error: nothing written")
+        sys.exit(1)
+    for path in created.written:
+        console.say(f"created {path}")
+    for path in created.kept:
+        console.say(f"kept    {path} (add the line `/decks/` to it)")
+    console.say("next:")
+    if shown != ".":
+        console.say(f"  cd {shown}")
+    console.say("  anki-build build          # writes decks/<deck>.apkg: open it in Anki")
+    console.say("  anki-build serve          # the cards as a phone shows them, rebuilt on every save")
+    console.say("  anki-build install --collection PATH/collection.anki2   # or import straight into Anki")
+
+
+@main.command("init-templates")
+@notes_dir_argument
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="FILE",
+    help="Copy only this card file (repeatable), e.g. --only fields/concept.html.j2.",
+)
+@click.option("--list", "list_only", is_flag=True, help="List the card files and which ones the project overrides.")
+@output_options
+def init_templates(
+    notes_dir: Path | None, only: tuple[str, ...], list_only: bool, quiet: bool, verbose: bool, as_json: bool
+) -> None:
+    """Copy the packaged card templates and CSS into NOTES_DIR/cards/ to edit.
+
+    A file in NOTES_DIR/cards/ replaces the packaged file of the same name (the rest stay packaged):
+    fields/*.html.j2 are the Jinja2 templates that make each note's fields, basic/ and cloze/ the Anki
+    card templates, style.css the cards' CSS. Files already there are kept. Copy only what you will change:
+    the others then follow anki-build's updates.
+    """
+    from .commands.init import init_templates as run_init_templates
+    from .notetypes import TEMPLATE_FILES
+
+    console = Console.of(quiet, verbose, as_json)
+    root, display = _notes_dir(notes_dir)
+    unknown = [name for name in only if name not in TEMPLATE_FILES]
+    if unknown:
+        raise click.BadParameter(
+            f"'{unknown[0]}' is not a card file; the card files are {', '.join(TEMPLATE_FILES)}", param_hint="--only"
+        )
+    if list_only:
+        from .config import load_config
+        from .diagnostics import Report
+
+        cards = load_config(root, display, Report()).cards
+        rows = [
+            {"file": name, "from": cards.origins[name], "overridden": name in cards.overridden}
+            for name in TEMPLATE_FILES
+        ]
+        if console.as_json:
+            console.data(rows)
+        else:
+            for row in rows:
+                click.echo(f"{row['file']:<28} {'project: ' + str(row['from']) if row['overridden'] else 'packaged'}")
+        sys.exit(0)
+    try:
+        created = run_init_templates(root, display, only)
+    except OSError as exc:
+        console.fail(f"anki-build: error: cannot write the card files: {exc.strerror or exc}")
+        sys.exit(1)
+    if console.as_json:
+        console.data(created.to_json())
+        sys.exit(0)
+    for path in created.written:
+        console.say(f"created {path}")
+    for path in created.kept:
+        console.say(f"kept    {path} (already there)")
+    console.say("edit them, then `anki-build build`: the next import restyles the cards and keeps their reviews")
 
 
 def run() -> None:

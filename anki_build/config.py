@@ -5,6 +5,7 @@ Stages receive the validated object and never look at the file themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Report
+from .notetypes import CardFiles, packaged_cards
 
 CONFIG_NAME = "anki-build.toml"
 KINDS = ("concept", "formula", "qa", "cloze", "derivation")
@@ -31,6 +33,7 @@ class Config:
     max_image_mb: float = 10
     rules_off: frozenset[str] = frozenset()  # note rules switched off in `[rules]`
     source: Path | None = field(default=None, compare=False)
+    cards: CardFiles = field(default_factory=packaged_cards, compare=False)  # the card files: see render/templates
 
     @property
     def max_image_bytes(self) -> int:
@@ -73,7 +76,15 @@ def _string_list(value: object) -> tuple[str, ...] | None:
 
 
 def load_config(root: Path, display_root: str, report: Report) -> Config:
-    """Read ``root/anki-build.toml`` if present; problems become diagnostics, defaults fill gaps."""
+    """Read ``root/anki-build.toml`` if present and the project's card files; problems become diagnostics,
+    defaults fill gaps."""
+    from .render.templates import load_cards
+
+    config = _load_settings(root, display_root, report)
+    return dataclasses.replace(config, cards=load_cards(root, display_root, report))
+
+
+def _load_settings(root: Path, display_root: str, report: Report) -> Config:
     from .files import read_regular, why_unreadable
 
     default = Config(deck=root.resolve().name or "anki-build")

@@ -58,7 +58,8 @@ class Report:
         return [d for d in self.items if d.severity is Severity.WARNING]
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(self.items, key=lambda d: (d.path, d.line, d.col, d.code))
+        """In file order, each once: a broken card template, say, reports the same line for every note."""
+        return sorted(dict.fromkeys(self.items), key=lambda d: (d.path, d.line, d.col, d.code))
 
 
 def internal_error(exc: BaseException) -> str:

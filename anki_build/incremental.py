@@ -170,7 +170,7 @@ def compile_project(
     read = read_files(root, display_root, config, report, skip)
     resolved_root = root.resolve()
     stats = Stats()
-    base = hashlib.sha256(f"{code_version()}\0{_config_text(config)}\0{check}\0".encode())
+    base = hashlib.sha256(f"{code_version()}\0{_config_text(config)}\0{config.cards.fingerprint}\0{check}\0".encode())
     work: list[_File] = []
     for file in read.files:
         digest = base.copy()
@@ -250,7 +250,10 @@ def compile_project(
     store.prune()
 
     deck = RenderedDeck(
-        name=deck_component(config.deck), namespace=config.guid_namespace, media=Media(config.max_image_bytes)
+        name=deck_component(config.deck),
+        namespace=config.guid_namespace,
+        media=Media(config.max_image_bytes),
+        cards=config.cards,
     )
     paused = set(read.paused)
     ordered = sorted((w for w in work if w.chapter is not None), key=lambda w: w.chapter.order)  # type: ignore[union-attr]
@@ -518,7 +521,7 @@ def _store_facts(store: Store, item: _File) -> None:
 def deck_digest(deck: RenderedDeck, mods: dict[str, int], lock_text: str) -> str:
     """Everything the package stage writes, as one digest: equal digests give equal `.apkg` bytes."""
     digest = hashlib.sha256(f"{code_version()}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
-    digest.update(json.dumps(sorted(mods.items())).encode() + lock_text.encode())
+    digest.update(json.dumps(sorted(mods.items())).encode() + deck.cards.fingerprint.encode() + lock_text.encode())
     for note in deck.notes:
         digest.update(json.dumps([note.guid, note.mod, note.notetype, note.deck, note.tags, note.fields]).encode())
     digest.update(json.dumps(sorted(deck.media.files)).encode())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -45,26 +45,83 @@ def cards_dir() -> Traversable:
         return Path(__file__).resolve().parent.parent / "cards"
 
 
-def _read(*parts: str) -> str:
-    node = cards_dir()
-    for part in parts:
-        node = node / part
-    return node.read_text(encoding="utf-8")
+PACKAGED = "<anki-build>"  # where a packaged card file shows up in a diagnostic
+TEMPLATE_FILES = (
+    "style.css",
+    "fit.js",
+    "basic/front.html",
+    "basic/back.html",
+    "cloze/front.html",
+    "cloze/back.html",
+    "fields/concept.html.j2",
+    "fields/formula.html.j2",
+    "fields/qa.html.j2",
+    "fields/cloze.html.j2",
+    "fields/derivation.html.j2",
+    "fields/context.html.j2",
+)
+
+
+@dataclass(frozen=True)
+class CardFiles:
+    """The text of every card file a build uses: the project's `cards/` file where it has one, else the
+    package's. `origins` says where each came from, as a diagnostic shows it."""
+
+    texts: dict[str, str]
+    origins: dict[str, str]
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for name in TEMPLATE_FILES:
+            digest.update(f"{name}\0{self.texts[name]}\0".encode())
+        return digest.hexdigest()
+
+    @property
+    def overridden(self) -> list[str]:
+        return [name for name in TEMPLATE_FILES if not self.origins[name].startswith(PACKAGED)]
+
+    @property
+    def overridden_origins(self) -> set[str]:
+        return {self.origins[name] for name in self.overridden}
+
+    def replaced(self, name: str, text: str, origin: str) -> CardFiles:
+        return CardFiles({**self.texts, name: text}, {**self.origins, name: origin})
 
 
 @cache
-def note_types() -> dict[str, NoteType]:
+def packaged_cards() -> CardFiles:
+    texts = {}
+    for name in TEMPLATE_FILES:
+        node = cards_dir()
+        for part in name.split("/"):
+            node = node / part
+        texts[name] = node.read_text(encoding="utf-8")
+    return CardFiles(texts, {name: f"{PACKAGED}/cards/{name}" for name in TEMPLATE_FILES})
+
+
+def note_types(cards: CardFiles | None = None) -> dict[str, NoteType]:
+    """The two note types, from `cards` (the packaged card files when None)."""
+    return _note_types(cards or packaged_cards())
+
+
+@lru_cache(maxsize=8)
+def _note_types(cards: CardFiles) -> dict[str, NoteType]:
     from .render.highlight import code_css
 
-    css = _read("style.css") + code_css()
-    script = f"\n<script>\n{_read('fit.js')}</script>\n"
+    text = cards.texts
+    css = text["style.css"] + code_css()
+    script = f"\n<script>\n{text['fit.js']}</script>\n"
     return {
         "basic": NoteType(
             BASIC_ID,
             "anki-build Basic",
             BASIC_FIELDS,
-            _read("basic", "front.html") + script,
-            _read("basic", "back.html") + script,
+            text["basic/front.html"] + script,
+            text["basic/back.html"] + script,
             css,
             cloze=False,
         ),
@@ -72,8 +129,8 @@ def note_types() -> dict[str, NoteType]:
             CLOZE_ID,
             "anki-build Cloze",
             CLOZE_FIELDS,
-            _read("cloze", "front.html") + script,
-            _read("cloze", "back.html") + script,
+            text["cloze/front.html"] + script,
+            text["cloze/back.html"] + script,
             css,
             cloze=True,
         ),

@@ -53,7 +53,7 @@ def test_build_without_argument_builds_sample_project_beside_notes(tmp_path):
     result = run("build", cwd=project)
     assert result.returncode == 0, result.stderr
     assert (project / "decks" / "课程.apkg").is_file()
-    assert "1 notes" in result.stdout and "01 一" in result.stdout
+    assert "1 note → " in result.stdout and "01 一" in result.stdout
     after = sorted(p.relative_to(project) for p in (project / "notes").rglob("*"))
     assert after == sorted([*before, Path("notes/anki-build.lock")])  # the lock is the only file added
     assert (project / "notes" / "01-a.md").read_text(encoding="utf-8") == "# 一\n\n**术语**：定义。\n"

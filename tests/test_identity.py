@@ -183,21 +183,21 @@ def test_deleting_the_lock_keeps_every_key_determined_guid(tmp_path) -> None:
     assert first.decks_by_guid == again.decks_by_guid
 
 
-def test_template_change_updates_note_type_in_place(tmp_path, collection, monkeypatch) -> None:
-    from anki_build import notetypes
+def test_template_change_updates_note_type_in_place(tmp_path, collection) -> None:
+    """A project's own `cards/style.css` restyles the note type on the next import, in place."""
+    from anki_build.notetypes import packaged_cards
 
     root = write_project(tmp_path / "notes", CH1, CH2, CH3)
     build(root, "notes", tmp_path / "a.apkg", now=T0)
     import_apkg(collection, tmp_path / "a.apkg")
-    original = notetypes.note_types()
-    changed = {k: notetypes.NoteType(**{**v.__dict__, "css": v.css + "\n.x{}"}) for k, v in original.items()}
-    monkeypatch.setattr("anki_build.commands.build.note_types", lambda: changed)
-    monkeypatch.setattr("anki_build.package.note_types", lambda: changed)
-    build(root, "notes", tmp_path / "b.apkg", now=T0 + 10)
+    (root / "cards").mkdir()
+    (root / "cards" / "style.css").write_text(packaged_cards().texts["style.css"] + "\n.x{}\n", encoding="utf-8")
+    summary = build(root, "notes", tmp_path / "b.apkg", now=T0 + 10)
+    assert summary.exit_code == 0 and not summary.diagnostics
     import_apkg(collection, tmp_path / "b.apkg")
     names = sorted(m["name"] for m in collection.models.all() if m["name"].startswith("anki-build"))
     assert names == ["anki-build Basic"]  # updated in place: no "anki-build Basic+" copy
-    assert collection.models.by_name("anki-build Basic")["css"].endswith(".x{}")
+    assert ".x{}" in collection.models.by_name("anki-build Basic")["css"]
 
 
 def test_install_prunes_moves_and_keeps_history(tmp_path: Path) -> None:
@@ -264,7 +264,7 @@ def test_a_changed_field_list_tells_how_to_import(tmp_path, monkeypatch) -> None
     build(root, "notes", tmp_path / "a.apkg", now=T0)
     original = notetypes.note_types()
     grown = {k: notetypes.NoteType(**{**v.__dict__, "fields": (*v.fields, "Hint")}) for k, v in original.items()}
-    monkeypatch.setattr("anki_build.commands.build.note_types", lambda: grown)
+    monkeypatch.setattr("anki_build.commands.build.note_types", lambda cards=None: grown)
     summary = build(root, "notes", tmp_path / "b.apkg", plan_only=True, now=T0 + 10)
     warnings = [d for d in summary.diagnostics if d.code == "notetype-fields-changed"]
     assert len(warnings) == 2  # both note types gained a field

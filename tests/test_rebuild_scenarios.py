@@ -700,21 +700,17 @@ def test_two_clean_clones_build_byte_identical_decks(tmp_path: Path, sample_note
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_template_and_css_change_restyles_in_place(
-    tmp_path: Path, path: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from anki_build import notetypes
+def test_a_template_and_css_change_restyles_in_place(tmp_path: Path, path: str) -> None:
+    """The project's own `cards/` (CSS and an Anki template) restyles the cards in place, keeping every review."""
+    from anki_build.notetypes import packaged_cards
 
     course = Course()
     run = start(tmp_path, path, course)
     try:
-        original = notetypes.note_types()
-        restyled = {
-            k: notetypes.NoteType(**{**v.__dict__, "css": v.css + "\n.restyled{}", "qfmt": v.qfmt + "\n<!-- v2 -->"})
-            for k, v in original.items()
-        }
-        for module in ("anki_build.commands.build", "anki_build.commands.install", "anki_build.package"):
-            monkeypatch.setattr(f"{module}.note_types", lambda: restyled)
+        packaged = packaged_cards().texts
+        for name, extra in (("style.css", "\n.restyled{}\n"), ("basic/front.html", "\n<!-- v2 -->\n")):
+            (run.root / "cards" / name).parent.mkdir(parents=True, exist_ok=True)
+            (run.root / "cards" / name).write_text(packaged[name] + extra, encoding="utf-8")
         run.rebuild()
         check(run, course, untouched_phone=("concept:残差连接", "concept:激活函数"))
         assert run.log["new"] == 0 and run.log["updated"] == 0  # no note rewritten for a restyle
@@ -723,6 +719,8 @@ def test_a_template_and_css_change_restyles_in_place(
         names = sorted(m["name"] for m in run.col.models.all() if m["name"].startswith("anki-build"))
         assert names == ["anki-build Basic", "anki-build Cloze"]  # in place: no "+" copies
         basic = run.col.models.by_name("anki-build Basic")
-        assert basic["css"].endswith(".restyled{}") and basic["tmpls"][0]["qfmt"].endswith("<!-- v2 -->")
+        assert ".restyled{}" in basic["css"] and "<!-- v2 -->" in basic["tmpls"][0]["qfmt"]
+        cloze = run.col.models.by_name("anki-build Cloze")
+        assert ".restyled{}" in cloze["css"] and "<!-- v2 -->" not in cloze["tmpls"][0]["qfmt"]
     finally:
         run.col.close()

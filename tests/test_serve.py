@@ -239,7 +239,7 @@ def test_build_watch_rebuilds_the_deck_on_save(tmp_path: Path, running: list[Run
     out = tmp_path / "out" / "deck.apkg"
     watcher = Running("build", str(root), "-o", str(out), "--watch")
     running.append(watcher)
-    watcher.expect(r"1 notes → ")
+    watcher.expect(r"1 note → ")
     watcher.expect(r"^watching ")
     col = Collection(str(tmp_path / "collection.anki2"))
     try:

@@ -38,6 +38,10 @@ class BuildSummary:
     plan: Plan | None = None
     deck_name: str = ""  # the top-level deck as Anki names it
     decks_by_guid: dict[str, str] = field(default_factory=dict)  # GUID → full deck name of its cards
+    withheld: bool = False  # --strict and a warning or error: the deck and the lock were not written
+    output_shown: str = ""  # the deck's path as the user typed it (or relative to here, by default)
+    created_folder: str = ""  # the output's folder, when this build had to create it
+    stats: dict[str, float] = field(default_factory=dict)  # files parsed, reused, made by workers; seconds
 
     @property
     def notes(self) -> int:
@@ -76,6 +80,9 @@ class BuildSummary:
             "errors": self.errors,
             "strict": self.strict,
             "exit_code": self.exit_code,
+            "written": self.output is not None,
+            "withheld": self.withheld,
+            "created_folder": self.created_folder or None,
             "plan": self.plan.to_json() if self.plan else None,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
@@ -121,6 +128,10 @@ def build(
         )
         if prepared.deck is None or plan_only or not prepared.writable:
             return prepared.done()
+        if output is not None:
+            prepared.summary.output_shown = str(output)
+            if not output.parent.exists():
+                prepared.summary.created_folder = str(output.parent)
         return finish(prepared, write_lock=write_lock)
 
 
@@ -184,6 +195,7 @@ def prepare(
     progress: Progress | None = None,
 ) -> Prepared:
     """parse → render → identify, in memory. `recovered` (from the collection) stands in for a missing lock."""
+    started = time.perf_counter()
     report = Report()
     config = load_config(root, display_root, report)
     summary = BuildSummary(deck=config.deck, notes_root=display_root, strict=strict)
@@ -197,7 +209,7 @@ def prepare(
     if not usable:
         prepared.writable = False
         return prepared
-    types = note_types()
+    types = note_types(config.cards)
     if lock is None:
         recovered, recovered_from = _recover(out, types, recovered, recovered_from)
     namespace = config.namespace or (lock.namespace if lock else "") or (recovered.namespace if recovered else "")
@@ -228,6 +240,12 @@ def prepare(
         progress=progress,
     )
     deck = compiled.deck
+    summary.stats = {
+        "parsed": compiled.stats.parsed,
+        "reused": compiled.stats.reused,
+        "by_workers": compiled.stats.by_workers,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
     stamp = build_time(now)
     plan, new_lock = identify(
         deck,
@@ -304,7 +322,11 @@ def _recover(
 
 
 def finish(prepared: Prepared, *, write_lock: bool = True) -> BuildSummary:
-    """Write the deck, then (with `write_lock`) the lock and a new course's namespace."""
+    """Write the deck, then (with `write_lock`) the lock and a new course's namespace; with --strict, only
+    a build without a warning or an error writes anything."""
+    if prepared.summary.strict and prepared.report.items:
+        prepared.summary.withheld = prepared.deck is not None and bool(prepared.deck.notes)
+        return prepared.done()
     if prepared.deck is not None and prepared.deck.notes and prepared.lock is not None and prepared.writable:
         _write(prepared, write_lock)
     return prepared.done()
@@ -332,6 +354,7 @@ def _write(prepared: Prepared, write_lock: bool) -> None:
         report.error(shown_path(prepared.out), 1, 1, "write-failed", message)
         return
     summary.output, summary.size, summary.media = result.path, result.size, result.media
+    summary.output_shown = summary.output_shown or shown_path(result.path)
     if write_lock:
         save_lock(prepared)
 

@@ -337,11 +337,13 @@ def serve(
     display_root: str,
     port: int,
     *,
-    echo: Callable[[str], None],
+    on_event: Callable[[dict[str, object]], None],
     ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
+    show_progress: bool = True,
 ) -> None:
-    """Build, serve, then rebuild on every save until Ctrl-C (or `stop`).
+    """Build, serve, then rebuild on every save until Ctrl-C (or `stop`); `on_event` hears of each
+    (`serving`, then one `rebuilt` per batch of saves).
 
     Raises the phone module's *Unavailable errors when the Anki backend or MathJax is missing, and
     OSError when the port cannot be bound.
@@ -364,24 +366,32 @@ def serve(
         watcher = threading.Thread(target=_watch, args=(changes, root, watching, saves), daemon=True)
         watcher.start()  # before the first build, so a save made during it is not missed
         try:
-            preview.progress = on_terminal()
+            preview.progress = on_terminal(not show_progress)
             first = preview.rebuild()
             if preview.progress is not None:
                 preview.progress.clear()
                 preview.progress = None
             url = f"http://127.0.0.1:{server.server_address[1]}/"
             cards = sum(map(len, first.files.values()))
-            echo(f"serving {cards} cards from {len(first.files)} files at {url} (rebuilt on save; Ctrl-C stops)")
+            on_event({"event": "serving", "url": url, "cards": cards, "files": len(first.files)})
             if ready is not None:
                 ready(url)
             while (batch := _coalesced(saves)) is not None:
                 snap = preview.rebuild(batch)
                 errors = sum(1 for d in snap.diagnostics if d.severity is Severity.ERROR)
                 what = snap.changed or ", ".join(sorted(p.name for p in batch))[:80]
-                echo(
-                    f"{time.strftime('%H:%M:%S')} {what}: rebuilt in {snap.seconds:.2f} s, "
-                    f"{sum(map(len, snap.files.values()))} cards, {len(snap.diagnostics) - errors} warning(s), "
-                    f"{errors} error(s)" + (f" ({snap.failure})" if snap.failure else "")
+                on_event(
+                    {
+                        "event": "rebuilt",
+                        "time": time.strftime("%H:%M:%S"),
+                        "file": what,
+                        "seconds": round(snap.seconds, 3),
+                        "cards": sum(map(len, snap.files.values())),
+                        "warnings": len(snap.diagnostics) - errors,
+                        "errors": errors,
+                        "failure": snap.failure or None,
+                        "diagnostics": [d.to_json() for d in snap.diagnostics],
+                    }
                 )
         except KeyboardInterrupt:
             pass  # Ctrl-C: stop serving, exit 0

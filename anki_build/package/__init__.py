@@ -121,7 +121,8 @@ def write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int], 
 
 
 def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int], lock_text: str) -> PackageResult:
-    models = {name: _model(spec, notetype_mods[name]) for name, spec in note_types().items()}
+    types = note_types(deck.cards)
+    models = {name: _model(spec, notetype_mods[name]) for name, spec in types.items()}
     decks: dict[str, genanki.Deck] = {}
     for position, note in enumerate(deck.notes):
         model = models[note.notetype]
@@ -129,7 +130,7 @@ def _write_package(deck: RenderedDeck, out: Path, notetype_mods: dict[str, int],
         target.add_note(
             _Note(
                 model=model,
-                fields=[note.fields[f] for f in note_types()[note.notetype].fields],
+                fields=[note.fields[f] for f in types[note.notetype].fields],
                 guid=note.guid,
                 mod=note.mod,
                 tags=note.tags,

@@ -12,11 +12,12 @@ from ..config import Config
 from ..derive.results import EVERY_SIZE, PROVED, BlockResult
 from ..derive.syntax import split_rows
 from ..diagnostics import Report, internal_error
+from ..notetypes import CardFiles, packaged_cards
 from ..structure import Fragment, Location, Note, NoteKind, Project
 from ..structure.notes import plain_text, walk_with_maps
 from .html import CLOZE_NUMBER, Media, render_tokens
 from .sanitise import CONTROL, MathSlots, finish
-from .templates import field_templates
+from .templates import field_templates, template_line
 from .tex import math_html
 
 __all__ = ["RenderedDeck", "RenderedNote", "render_project"]
@@ -44,6 +45,7 @@ class RenderedDeck:
     namespace: str
     notes: list[RenderedNote] = field(default_factory=list)
     media: Media = field(default_factory=Media)
+    cards: CardFiles = field(default_factory=packaged_cards)  # the card files its note types come from
 
 
 def deck_component(text: str) -> str:
@@ -84,20 +86,32 @@ def _derivation_values(note: Note, check: BlockResult | None, slots: MathSlots) 
 def render_note(
     note: Note, config: Config, media: Media, rel_source: str, check: BlockResult | None = None
 ) -> RenderedNote:
-    templates = field_templates()
+    templates = field_templates(config.cards)
     cloze = note.kind is NoteKind.CLOZE
     slots = MathSlots()
-    values = {
+    subdeck = note.deck or note.chapter.label
+    deck = "::".join([deck_component(config.deck)] + [deck_component(p) for p in subdeck.split("::")])
+    tags = list(dict.fromkeys([chapter_tag(note.chapter.label), *config.tags, *note.tags]))
+    values = {  # the context every field template gets as `n`; the README lists it
+        "kind": note.kind.value,
+        "key": note.key,
         "lang": note.language,
+        "language": note.language,
+        "term": note.front.plain() if note.front is not None else "",
         "front": _fragment(note.front, media, slots),
         "back": _fragment(note.back, media, slots, cloze=cloze),
+        "extra": Markup(""),
         "chapter": note.chapter.label,
         "section": _fragment(note.section, media, slots),
+        "deck": deck,
+        "tags": tags,
+        "source": rel_source,
         "sentence_label": note.sentence_label,
     }
     module = templates[note.kind.value]
     context = str(templates["context"].context(values)).strip()
     extra = str(_fragment(note.extra, media, slots))
+    values["extra"] = Markup(extra)
     derivation_tag: list[str] = []
     if note.kind is NoteKind.DERIVATION:
         values.update(_derivation_values(note, check, slots), where=Markup(extra))
@@ -113,9 +127,7 @@ def render_note(
     fields["Key"] = CONTROL.sub("", note.key)
     fields["Source"] = finish(escape_html(rel_source, quote=False), media.files)
     fields["Kind"] = note.kind.value
-    subdeck = note.deck or note.chapter.label
-    deck = "::".join([deck_component(config.deck)] + [deck_component(p) for p in subdeck.split("::")])
-    tags = [chapter_tag(note.chapter.label), *derivation_tag, *config.tags, *note.tags]
+    tags = [tags[0], *derivation_tag, *tags[1:]]
     auto_from = 0
     if cloze and any(t.type == "mark_open" for t, _ in walk_with_maps(note.back.tokens)):
         written = [int(n) for n in CLOZE_NUMBER.findall(plain_text(note.back.tokens))]
@@ -213,7 +225,17 @@ def render_notes(
             rendered = render_note(note, config, media, source, (checks or {}).get(id(note)))
         except Exception as exc:  # a bug costs this note, never the deck
             where = note.location
-            report.error(where.path, where.line, where.col, "internal-error", internal_error(exc))
+            failing = template_line(exc, config.cards)
+            if failing is not None and failing[0] in config.cards.overridden_origins:
+                report.error(
+                    failing[0],
+                    failing[1],
+                    1,
+                    "template-error",
+                    f"{type(exc).__name__}: {exc}; every note it renders is left out",
+                )
+            else:
+                report.error(where.path, where.line, where.col, "internal-error", internal_error(exc))
             continue
         for src, why in media.failed[failed:]:
             where = note.location
@@ -236,6 +258,7 @@ def render_project(project: Project, report: Report, checks: dict[int, BlockResu
         name=deck_component(project.config.deck),
         namespace=project.config.guid_namespace,
         media=Media(max_bytes=project.config.max_image_bytes),
+        cards=project.config.cards,
     )
     deck.notes = render_notes(project.notes, project.config, project.display_root, deck.media, report, checks)
     return deck
