@@ -171,3 +171,22 @@ def test_init_makes_a_project_that_builds_and_imports(tmp_path: Path, collection
         again = cli("init", str(target))
         assert again.returncode == 1 and "init-refused" in again.stderr
         assert (target / "notes" / "anki-build.toml").read_text(encoding="utf-8") == config  # untouched
+
+
+def test_the_readme_examples_work_as_written(tmp_path: Path, collection: object) -> None:
+    import re
+
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Card templates") :]
+    front = re.search(r"```jinja\n(.*?)```", section, re.S)
+    back = re.search(r"`notes/cards/basic/back\.html`:\n\n```html\n(.*?)```", section, re.S)
+    assert front and back
+    root = _project(tmp_path / "notes", {"fields/concept.html.j2": front[1], "basic/back.html": back[1]})
+    summary = build(root, "notes", tmp_path / "deck.apkg", now=T0)
+    assert summary.exit_code == 0 and not summary.diagnostics
+    import_apkg(collection, tmp_path / "deck.apkg")
+    note = collection.get_note(collection.find_notes('"Key:concept:过拟合"')[0])  # type: ignore[attr-defined]
+    assert '<div class="ab-my-chapter">03 正则化</div>' in note["Front"] and "什么是" in note["Front"]
+    assert '<div class="my-source">03-正则化.md:5</div>' in note.cards()[0].answer()
