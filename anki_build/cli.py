@@ -241,8 +241,11 @@ def check(
     steps = 0
     for block in summary.blocks:
         steps += len(block.rows)
-        shown = console.say if block.verdict in ("proved", "skipped") else console.fail
-        shown(f"{block.path}:{block.line}: derivation: {block.verdict}" + (f" ({block.error})" if block.error else ""))
+        fine = block.verdict in ("proved", "skipped")
+        if console.talks or not fine:  # with --quiet, only the derivations that need a look
+            click.echo(
+                f"{block.path}:{block.line}: derivation: {block.verdict}" + (f" ({block.error})" if block.error else "")
+            )
         for row in block.rows:
             if console.quiet and row.verdict in ("proved", "skipped"):
                 continue
@@ -251,9 +254,7 @@ def check(
             note += f" at {point}" if point else ""
             note += f" (depends on the refuted step at line {row.depends_on_refuted})" if row.depends_on_refuted else ""
             line = f"  {block.path}:{row.line}: {marks.get(row.verdict, '?')} {row.verdict}: "
-            (console.say if row.verdict in ("proved", "skipped") else console.fail)(
-                line + show.short(row.text, 70) + note
-            )
+            click.echo(line + show.short(row.text, 70) + note)
     for diagnostic in summary.diagnostics:
         if not diagnostic.code.startswith(("step-", "derivation-")):
             console.diagnostic(diagnostic)
@@ -645,6 +646,61 @@ def init_templates(
     for path in created.kept:
         console.say(f"kept    {path} (already there)")
     console.say("edit them, then `anki-build build`: the next import restyles the cards and keeps their reviews")
+
+
+@main.command("setup-render")
+@click.option(
+    "--from-wheel",
+    "wheel",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Take Anki's MathJax from this aqt wheel file instead of downloading it (for a machine without "
+    "network: `pip download aqt==VERSION --no-deps` elsewhere).",
+)
+@output_options
+def setup_render(wheel: Path | None, quiet: bool, verbose: bool, as_json: bool) -> None:
+    """Set up what check --render, preview and serve need, once, ahead of time.
+
+    Downloads the pinned `aqt` wheel (Anki's desktop app, 4.4 MB) with pip and keeps only Anki's
+    MathJax 3.2.2 and its configuration, in the cache folder ($ANKI_BUILD_CACHE_DIR, else
+    ~/.cache/anki-build); nothing else is installed. With --from-wheel FILE nothing is downloaded:
+    the file is checked against the published wheel's sha256. Also reports whether headless Chromium
+    and the Anki backend are installed, and how to install them. Exit 1 if anything is missing.
+    """
+    from .commands.setup_render import setup_render as run_setup_render
+    from .phone.assets import AQT_VERSION, MATHJAX_VERSION
+
+    console = Console.of(quiet, verbose, as_json)
+    result = run_setup_render(wheel, announce=lambda line: console.say(line, err=True))
+    if console.as_json:
+        console.data(result.to_json())
+        sys.exit(result.exit_code)
+    how = {
+        "cache": "already there",
+        "pip": f"downloaded the aqt {AQT_VERSION} wheel with pip",
+        "wheel": f"from {wheel}",
+    }
+    labels = {"chromium": "Chromium", "backend": "Anki backend", "webkit": "WebKitGTK (for --engine webkit)"}
+    for name in result.files:
+        console.detail(f"extracted {name}")
+    console.detail(f"cache folder: {result.cache}")
+    if result.mathjax.ok:
+        console.say(f"Anki's MathJax {MATHJAX_VERSION}: {result.mathjax.found} ({how.get(result.source or '', '')})")
+    else:
+        console.fail(f"anki-build: error: {result.mathjax.error}")
+    for part in (result.chromium, result.backend, result.webkit):
+        if part.ok:
+            console.say(f"{labels[part.name]}: {part.found}")
+        elif part.required:
+            console.fail(f"anki-build: error: {labels[part.name]}: {part.error}; {part.fix}")
+        else:
+            console.say(f"{labels[part.name]}: not installed (optional; {part.fix})")
+    if result.exit_code:
+        missing = [p.name for p in result.parts if p.required and not p.ok]
+        console.fail(f"anki-build: error: rendering is not ready ({', '.join(missing)} missing)")
+    else:
+        console.say("ready: check --render, preview and serve need no network from now on")
+    sys.exit(result.exit_code)
 
 
 def run() -> None:

@@ -12,7 +12,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import load_config
+from ..diagnostics import Report
 from ..notetypes import note_types
+from ..parse.discover import natural_key
 from ..phone.cards import CardSides
 
 _STYLE = re.compile(r"<style>.*?</style>", re.S)
@@ -143,10 +146,6 @@ def _measure(cards: list[CardSides], assets: Path, media: Path) -> tuple[dict[st
     return found, f"Measured at 390×844, day and night, with Anki's MathJax: {bad} card(s) with problems, shown first."
 
 
-def _natural(text: str) -> list[tuple[int, int | str]]:
-    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part]
-
-
 def _options(values: list[str]) -> str:
     return "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
 
@@ -199,7 +198,7 @@ def preview(
     flagged = [blocks[c.id] for c in cards if problems.get(c.id)]
     if flagged:
         chapters["⚠ cards with problems"] = flagged
-    for card in sorted(cards, key=lambda c: _natural(c.deck)):  # `Course::2 …` before `Course::10 …`
+    for card in sorted(cards, key=lambda c: natural_key(c.deck)):  # `Course::2 …` before `Course::10 …`
         if not problems.get(card.id):
             chapters.setdefault(card.deck, []).append(blocks[card.id])
     anchors = {deck: f"ch{n}" for n, deck in enumerate(chapters)}
@@ -210,13 +209,13 @@ def preview(
     page = _PAGE.format(
         lang="zh",
         title=html.escape(built.deck),
-        css=note_types()["basic"].css,
+        css=note_types(load_config(root, display_root, Report()).cards)["basic"].css,
         gallery_css=GALLERY_CSS,
         body=body,
         count=len(cards),
         measured=measured,
         toc=toc,
-        chapter_options=_options(sorted({c.deck for c in cards}, key=_natural)),
+        chapter_options=_options(sorted({c.deck for c in cards}, key=natural_key)),
         kind_options=_options(sorted({c.kind for c in cards})),
         problem_options=_options(sorted({p["kind"] for found in problems.values() for p in found})),
     )

@@ -22,7 +22,8 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..diagnostics import Diagnostic, Severity
+from ..config import load_config
+from ..diagnostics import Diagnostic, Report, Severity
 from ..notetypes import note_types
 from ..phone.cards import CardSides
 from ..progress import Progress
@@ -217,7 +218,7 @@ class Preview:
             status += f" · <span class=bad>{html.escape(snap.failure)}; showing the last cards that built</span>"
         head = _HEAD.format(
             title=html.escape(rel or "anki-build serve"),
-            css=note_types()["basic"].css,
+            css=note_types(load_config(self.root, self.display_root, Report()).cards)["basic"].css,
             gallery_css=GALLERY_CSS,
             version=snap.version,
             status=status,

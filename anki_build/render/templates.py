@@ -27,8 +27,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..files import read_regular, why_unreadable
 from ..notetypes import BASIC_FIELDS, CLOZE_FIELDS, TEMPLATE_FILES, CardFiles, packaged_cards
-from ..parse.assets import IMAGE_SUFFIXES
-from ..parse.discover import NOTE_SUFFIXES
 
 if TYPE_CHECKING:
     from ..diagnostics import Report
@@ -42,6 +40,7 @@ MACROS = {
     "fields/derivation.html.j2": ("front", "back", "extra"),
     "fields/context.html.j2": ("context",),
 }
+_TEMPLATE_LIKE = {".html", ".htm", ".j2", ".jinja", ".jinja2", ".css", ".js", ".mustache"}
 ANKI_SPECIAL = {"FrontSide", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag", "CardID"}
 _ANKI_TAG = re.compile(r"\{\{(?!\s*[!=])\s*([#^/]?)\s*([^{}]*?)\s*\}\}")
 
@@ -109,8 +108,8 @@ def load_cards(root: Path, display_root: str, report: Report) -> CardFiles:
         if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
             continue
         if rel not in TEMPLATE_FILES:
-            if path.suffix.lower() not in IMAGE_SUFFIXES | NOTE_SUFFIXES:
-                hint = difflib.get_close_matches(rel, TEMPLATE_FILES, n=1)
+            hint = difflib.get_close_matches(rel, TEMPLATE_FILES, n=1, cutoff=0.8)
+            if path.suffix.lower() in _TEMPLATE_LIKE or hint:
                 report.warning(
                     shown,
                     1,
