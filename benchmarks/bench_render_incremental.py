@@ -40,9 +40,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     from anki_build.derive.worker import cache_dir
-    from anki_build.phone.assets import mathjax_root
+    from anki_build.phone.assets import fetch_mathjax
 
-    assets = mathjax_root(cache_dir())
+    assets = fetch_mathjax(cache_dir(), announce=print).root  # as `anki-build setup-render` does
     walls, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "notes"

@@ -38,9 +38,9 @@ def main() -> None:
         root = Path(tmp) / "notes"
         shutil.copytree(args.notes, root)
         from anki_build.derive.worker import cache_dir
-        from anki_build.phone.assets import mathjax_root
+        from anki_build.phone.assets import fetch_mathjax
 
-        assets = mathjax_root(cache_dir())
+        assets = fetch_mathjax(cache_dir(), announce=print).root  # as `anki-build setup-render` does
         cache = Path(tmp) / "cache"  # a cold build cache, with Anki's MathJax linked in
         cache.mkdir()
         (cache / assets.name).symlink_to(assets)

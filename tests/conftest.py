@@ -72,6 +72,20 @@ def derivation_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
 
 
 @pytest.fixture(scope="session")
+def render_assets(derivation_cache: Path) -> Path:
+    """Anki's MathJax in the session's cache, set up once as users do it: `anki-build setup-render` (which
+    downloads the pinned aqt wheel with pip). `check --render`, `preview` and `serve` never download it."""
+    import json
+
+    done = cli("setup-render", "--json")
+    assert done.stdout, done.stderr[-2000:]
+    mathjax = json.loads(done.stdout)["mathjax"]
+    if not mathjax["ok"]:
+        pytest.fail(f"anki-build setup-render could not set up Anki's MathJax: {mathjax['error']}")
+    return Path(mathjax["found"])
+
+
+@pytest.fixture(scope="session")
 def sample_notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the sample `notes/`: builds write its lock file, and the repository's must stay as committed."""
     import shutil

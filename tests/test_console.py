@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import cli, write_tree
 
 from anki_build.cli import main
+from conftest import cli, write_tree
 
 WARNING_NOTE = "# 一\n\n**术语**：定义。\n\n**术语**：同名的第二个定义。\n"
 

@@ -42,7 +42,7 @@ def test_every_subpackage_imports_from_the_installed_package() -> None:
 
 
 def test_every_command_runs_from_the_installed_package(tmp_path: Path, sample_notes: Path) -> None:
-    """build, check, check --render, preview and install, each once, through the installed console script."""
+    """build, check, install, setup-render, check --render and preview, each once, through the installed script."""
     from anki.collection import Collection
 
     deck = tmp_path / "deck.apkg"
@@ -63,6 +63,8 @@ def test_every_command_runs_from_the_installed_package(tmp_path: Path, sample_no
 
     if shutil.which("chromium") is None:
         pytest.skip("check --render and preview need Chromium (sudo apt-get install chromium)")
+    setup = cli("setup-render")  # Anki's MathJax, once, into the session's cache: rendering never downloads it
+    assert setup.returncode == 0, setup.stderr[-2000:]
     rendered = cli("check", "--render", str(sample_notes), "--json")
     assert rendered.returncode == 0, rendered.stderr[-2000:]
     assert json.loads(rendered.stdout)["sides"] > 400

@@ -169,6 +169,22 @@ def test_chapter_order_from_sidebar_and_natural_sort(notes):
     assert [c.label for c in project.chapters] == ["03.2 y", "03.10 x", "02 chapter2", "10 chapter10"]
 
 
+def test_note_files_come_in_natural_order_whatever_the_case_spaces_or_script(tmp_path):
+    import unicodedata
+
+    from anki_build.parse.discover import find_files
+
+    names = ["1-b.md", "3.2.md", "3.10.md", "a b.md", "a-b.md", "ab.md", "B.md", "Chapter2.md", "chapter10.md"]
+    names += ["e.md", "é.md", "f.md", "概率论.md", "第2章.md", "第10章.md", "线性代数.md"]
+    for name in names:
+        (tmp_path / name).write_text("**x**：一。\n", encoding="utf-8")
+    assert [p.name for p in find_files(tmp_path, (), set()).notes] == names
+    # the same name stored decomposed (as macOS does) sorts in the same place
+    decomposed = unicodedata.normalize("NFD", "é.md")
+    (tmp_path / "é.md").rename(tmp_path / decomposed)
+    assert [unicodedata.normalize("NFC", p.name) for p in find_files(tmp_path, (), set()).notes] == names
+
+
 def test_setext_h1_and_file_name_fallback(notes):
     project, _ = parse(notes({"01-intro.md": "第一周\n===\n\n**甲**：一。\n", "02-无标题.md": "**乙**：二。\n"}))
     assert [c.label for c in project.chapters] == ["01 第一周", "02 无标题"]

@@ -15,7 +15,10 @@ import pytest
 from conftest import REPO, built_cards, cli, write_tree
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)")
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)"),
+    pytest.mark.usefixtures("render_assets"),  # `anki-build setup-render`, once per session
+]
 pytest.importorskip("anki", reason="the Anki backend is a test dependency: pip install -e '.[test]'")
 
 ARTIFACTS = REPO / "test-artifacts"

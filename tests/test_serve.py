@@ -127,7 +127,9 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_serve_shows_each_save_and_survives_broken_states(tmp_path: Path, running: list[Running]) -> None:
+def test_serve_shows_each_save_and_survives_broken_states(
+    tmp_path: Path, running: list[Running], render_assets: Path
+) -> None:
     root = write_tree(
         tmp_path / "notes",
         {
@@ -268,7 +270,9 @@ def test_watch_does_not_go_with_plan(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--watch" in result.stderr
 
 
-def test_serve_follows_a_rename_and_refuses_other_hosts(tmp_path: Path, running: list[Running]) -> None:
+def test_serve_follows_a_rename_and_refuses_other_hosts(
+    tmp_path: Path, running: list[Running], render_assets: Path
+) -> None:
     root = write_tree(
         tmp_path / "notes",
         {"01-a.md": "# 一\n\n**甲**：第一条。\n", "02-b.md": "# 二\n\n**乙**：第二条。\n"},

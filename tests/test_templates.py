@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import cli, import_apkg, write_tree
-
 from anki_build.commands.build import build
+from conftest import cli, import_apkg, write_tree
 
 T0 = 1_800_000_000
 CHAPTER = """# 正则化

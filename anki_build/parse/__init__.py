@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..diagnostics import internal_error
 from ..structure import Chapter, Fragment, Location, Note, NoteKind, Project, SourceFile
 from .assets import AssetResolver
-from .discover import Found, find_files, natural_key, navigation_order, split_number
+from .discover import Found, NaturalKey, find_files, natural_key, navigation_order, split_number
 from .front_matter import FrontMatter, read_front_matter
 from .source import detect_language, read_source
 
@@ -267,12 +267,12 @@ def _assign_chapters(parsed: list[tuple[SourceFile, FileFacts]], config: Config,
                 titles[key] = (number, title or rel.parent.name)
         groups.setdefault(key, []).append(file)
 
-    def rank(key: str) -> tuple[int, int, list[tuple[int, int | str]]]:
+    def rank(key: str) -> tuple[int, int, NaturalKey]:
         number, title = titles[key]
         label = f"{number} {title}" if number else title
         for i, wanted in enumerate(config.chapters):
             if wanted in (key, title, label, PurePosixPath(key).stem):
-                return (0, i, [])
+                return (0, i, ())
         first = min(position.get(f.rel, len(position)) for f in groups[key])
         return (1, first, natural_key(min((f.rel for f in groups[key]), key=natural_key)))
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..files import read_regular
@@ -35,8 +37,20 @@ _NUMBER = re.compile(
 )
 
 
-def natural_key(text: str) -> list[tuple[int, int | str]]:
-    return [(0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", text) if part]
+NaturalKey = tuple[Any, ...]
+
+
+@functools.cache
+def _natsort_key() -> Callable[[str], NaturalKey]:
+    import natsort  # only when a project is walked, never at `anki-build --help`
+
+    return natsort.natsort_keygen(alg=natsort.ns.IGNORECASE)
+
+
+def natural_key(text: str) -> NaturalKey:
+    """`3.2` < `3.10`, `chapter2` < `chapter10`, case ignored; accented letters beside their base letter (natsort
+    compares names decomposed, so a name reads the same whether the file system stores it NFC or NFD)."""
+    return _natsort_key()(text)
 
 
 def split_number(name: str) -> tuple[str | None, str]:

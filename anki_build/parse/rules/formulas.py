@@ -343,7 +343,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
                 note.check = check
                 note.check_line = _tex_start(ctx, node, token.content, where.line)
                 note.check_tex = token.content
-                ctx.checks_used.add(ctx.block_check_line)
+            ctx.checks_used.add(ctx.block_check_line)  # attached, even when `kinds.derivation = false` makes no note
             check = ""
             continue
         front = _named(label_tokens, token.content) if fallback else label_tokens
