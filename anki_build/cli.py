@@ -555,7 +555,9 @@ def init(directory: Path, language: str, deck: str | None, quiet: bool, verbose:
     Writes notes/anki-build.toml (every key, commented), a first chapter that shows each way of
     writing a note, and a .gitignore for the built decks. Refuses to overwrite any file.
     """
+    from . import show
     from .commands.init import init_project
+    from .diagnostics import Diagnostic, Severity
 
     console = Console.of(quiet, verbose, as_json)
     shown = str(directory).rstrip("/") or "."
@@ -573,13 +575,11 @@ def init(directory: Path, language: str, deck: str | None, quiet: bool, verbose:
         sys.exit(1 if created.refused else 0)
     if created.refused:
         for path in created.refused:
-            console.fail(f"{path}:1:1: error: init-refused: this file exists; init never overwrites a file")
+            message = "this file exists; init never overwrites a file"
+            console.diagnostic(Diagnostic(path, 1, 1, Severity.ERROR, "init-refused", message))
         console.fail("anki-build: error: nothing written")
         sys.exit(1)
-    for path in created.written:
-        console.say(f"created {path}")
-    for path in created.kept:
-        console.say(f"kept    {path} (add the line `/decks/` to it)")
+    show.created(console, created, "add the line `/decks/` to it")
     console.say("next:")
     if shown != ".":
         console.say(f"  cd {shown}")
@@ -608,6 +608,7 @@ def init_templates(
     card templates, style.css the cards' CSS. Files already there are kept. Copy only what you will change:
     the others then follow anki-build's updates.
     """
+    from . import show
     from .commands.init import init_templates as run_init_templates
     from .notetypes import TEMPLATE_FILES
 
@@ -641,10 +642,7 @@ def init_templates(
     if console.as_json:
         console.data(created.to_json())
         sys.exit(0)
-    for path in created.written:
-        console.say(f"created {path}")
-    for path in created.kept:
-        console.say(f"kept    {path} (already there)")
+    show.created(console, created, "already there")
     console.say("edit them, then `anki-build build`: the next import restyles the cards and keeps their reviews")
 
 

@@ -9,6 +9,7 @@ from .console import Console
 
 if TYPE_CHECKING:
     from .commands.build import BuildSummary
+    from .commands.init import Created
     from .identity import Plan
 
 KINDS = ("concept", "formula", "qa", "cloze", "derivation")
@@ -136,3 +137,10 @@ def verbose_stats(console: Console, summary: BuildSummary) -> None:
             f"files: {stats.get('parsed', 0)} parsed, {stats.get('reused', 0)} unchanged (from the cache), "
             f"{stats.get('by_workers', 0)} in worker processes; {stats.get('seconds', 0):.2f} s"
         )
+
+
+def created(console: Console, result: Created, why_kept: str) -> None:
+    for path in result.written:
+        console.say(f"created {path}")
+    for path in result.kept:
+        console.say(f"kept    {path} ({why_kept})")

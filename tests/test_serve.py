@@ -197,6 +197,19 @@ def test_serve_shows_each_save_and_survives_broken_states(
     assert set(after) == set(before), set(after) ^ set(before)
     assert all(after[k] == before[k] for k in before if k != "01-a.md")
 
+    # an Anki card template of the project's own: no note's fields change, yet every card is shown anew
+    front = root / "cards" / "basic" / "front.html"
+
+    def restyle() -> None:
+        front.parent.mkdir(parents=True)
+        front.write_text('<div class="ab-front">{{Front}}</div>\n<p>TEMPLATE-MARK</p>\n', encoding="utf-8")
+
+    _after(base, reply["version"], restyle)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 60  # the folder and the file may arrive as two saves
+    while "TEMPLATE-MARK" not in _page(base, "02-b.md") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "TEMPLATE-MARK" in _page(base, "01-a.md") and "TEMPLATE-MARK" in _page(base, "02-b.md")
+
     # only the notes folder's cards and the MathJax assets are served: no way out of either
     port = int(base.rsplit(":", 1)[1].strip("/"))
     for path in ("/../../../../etc/passwd", "/_anki/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/hostname"):

@@ -22,8 +22,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..config import load_config
-from ..diagnostics import Diagnostic, Report, Severity
+from ..diagnostics import Diagnostic, Severity
 from ..notetypes import note_types
 from ..phone.cards import CardSides
 from ..progress import Progress
@@ -78,9 +77,10 @@ _TAIL = """<script>
 """
 
 
-def _fingerprint(note: RenderedNote) -> str:
-    """What Anki's rendering of a note depends on (not its GUID or time, which a preview build may vary)."""
-    parts = [note.notetype, note.deck, json.dumps(note.fields, sort_keys=True, ensure_ascii=False)]
+def _fingerprint(note: RenderedNote, cards: str) -> str:
+    """What Anki's rendering of a note depends on: its fields and deck and the card files (`cards`, their
+    fingerprint), not its GUID or time, which a preview build may vary."""
+    parts = [cards, note.notetype, note.deck, json.dumps(note.fields, sort_keys=True, ensure_ascii=False)]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
@@ -99,6 +99,7 @@ class Snapshot:
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     failure: str = ""  # why the last rebuild produced no deck (the cards shown are the previous ones)
+    css: str = ""  # the note type's CSS the cards were rendered with
 
 
 class Preview:
@@ -162,15 +163,15 @@ class Preview:
             target = self.media / name  # content-hashed names: an existing file is already right
             if not target.exists():
                 target.write_bytes(data)
-        prints = [_fingerprint(note) for note in deck.notes]
-        missing = [note for note, fp in zip(deck.notes, prints, strict=True) if fp not in self._cards]
+        prints = [_fingerprint(note, deck.cards.fingerprint) for note in deck.notes]
+        missing = {fp: note for note, fp in zip(deck.notes, prints, strict=True) if fp not in self._cards}
         fresh: set[str] = set()
         if missing:
             from ..render.html import Media
 
             mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
             part = self.scratch / "changed.apkg"
-            write_package(dataclasses.replace(deck, notes=missing, media=Media()), part, mods)
+            write_package(dataclasses.replace(deck, notes=list(missing.values()), media=Media()), part, mods)
             rendered = cards_of(part)
             try:
                 by_key: dict[str, list[CardSides]] = {}
@@ -178,9 +179,9 @@ class Preview:
                     by_key.setdefault(card.id.rsplit("/", 1)[0], []).append(card)
             finally:
                 rendered.close()
-            for note in missing:
+            for fp, note in missing.items():
                 cards = by_key.get(note.fields["Key"], [])
-                self._cards[_fingerprint(note)] = cards
+                self._cards[fp] = cards
                 fresh.update(card.id for card in cards)
             self.rendered += len(missing)
         live = set(prints)
@@ -190,7 +191,8 @@ class Preview:
         for fp in prints:
             for card in self._cards[fp]:
                 files.setdefault(_rel(card.source), []).append(card)
-        return Snapshot(files=files, fresh=fresh if self.snapshot.files else set(), diagnostics=diagnostics)
+        css = note_types(deck.cards)["basic"].css
+        return Snapshot(files=files, fresh=fresh if self.snapshot.files else set(), diagnostics=diagnostics, css=css)
 
     def wait(self, since: int, timeout: float = POLL_SECONDS) -> Snapshot:
         with self.changed:
@@ -218,7 +220,7 @@ class Preview:
             status += f" · <span class=bad>{html.escape(snap.failure)}; showing the last cards that built</span>"
         head = _HEAD.format(
             title=html.escape(rel or "anki-build serve"),
-            css=note_types(load_config(self.root, self.display_root, Report()).cards)["basic"].css,
+            css=snap.css or note_types()["basic"].css,
             gallery_css=GALLERY_CSS,
             version=snap.version,
             status=status,

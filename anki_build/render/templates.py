@@ -70,6 +70,7 @@ def _compiled(cards: CardFiles) -> dict[str, Template]:
     return {name: env.get_template(f"fields/{name}.html.j2") for name in (*KINDS, "context")}
 
 
+@lru_cache(maxsize=8)
 def field_templates(cards: CardFiles | None = None) -> dict[str, Any]:
     """Each note kind's template module (its macros), and `context`; compiled once per set of card files."""
     return {name: template.module for name, template in _compiled(cards or packaged_cards()).items()}
@@ -131,9 +132,9 @@ def load_cards(root: Path, display_root: str, report: Report) -> CardFiles:
         except UnicodeDecodeError as exc:
             report.error(shown, 1, 1, "template-error", f"card file is not UTF-8 ({exc.reason})")
             continue
-        text = text.replace("\r\n", "\n")
-        if _usable(rel, text, shown, cards.replaced(rel, text, shown), report):
-            cards = cards.replaced(rel, text, shown)
+        trial = cards.replaced(rel, text.replace("\r\n", "\n"), shown)
+        if _usable(rel, trial.texts[rel], shown, trial, report):
+            cards = trial
     return cards
 
 
