@@ -62,6 +62,7 @@ class FileResult:
     orphans: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     junk: list[str] = field(default_factory=list)
+    rules: dict[str, list[int]] = field(default_factory=dict)  # rule -> [notes, matched]
 
 
 def _covers(item: dict[str, object], line: int, lines: list[str]) -> bool:
@@ -130,6 +131,9 @@ def evaluate(gold_file: Path, off: tuple[str, ...] = ()) -> FileResult:
         front = note.front.plain() if note.front else ""
         if note.kind.value in ("formula", "derivation") and orphan(front):
             result.orphans.append(f"{note.location.line}: {front[:50]}")
+        tally = result.rules.setdefault(note.rule, [0, 0])
+        tally[0] += 1
+        tally[1] += i in used_notes
         if i not in used_notes:
             result.junk.append(f"{note.location.line} {note.kind.value} [{note.rule}] {note.key[:60]}")
     for j, item in enumerate(data["items"]):
@@ -159,6 +163,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the totals as JSON")
     parser.add_argument("--file", help="only gold files whose path contains this")
     parser.add_argument("--details", action="store_true", help="list missed items and unmatched notes per file")
+    parser.add_argument("--rules", action="store_true", help="notes and precision per rule (tuning files)")
     parser.add_argument("--off", default="", help="rules to switch off, comma-separated (to measure one rule)")
     args = parser.parse_args()
     if not CORPUS.is_dir():
@@ -187,6 +192,15 @@ def main() -> None:
                 print(f"    extra  {line}")
             for line in r.orphans:
                 print(f"    orphan {line}")
+    if args.rules:
+        per: dict[str, list[int]] = {}
+        for r in tune:
+            for name, (made, hit) in r.rules.items():
+                per.setdefault(name, [0, 0])
+                per[name][0] += made
+                per[name][1] += hit
+        for name, (made, hit) in sorted(per.items(), key=lambda kv: -kv[1][0]):
+            print(f"    rule {name:22} notes {made:5}  matched {hit:5}  precision {hit / made:6.1%}")
     for name, t in totals.items():
         print(
             f"{name:8} files {t['files']:3}  gold {t['gold']:5}  notes {t['notes']:5}  matched {t['matched']:5}  "

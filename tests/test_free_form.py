@@ -96,6 +96,18 @@ def test_bold_emphasis_inside_a_sentence_is_not_a_term(render_md):
 
 
 # 4. a bold term whose definition is the list below
+def test_a_bold_term_described_by_a_list_of_its_facets_inside_an_answer(render_md):
+    """`**L1 正则化（Lasso）**:` over `- 惩罚项：…` `- 特点：…`: the items describe the term; they are not terms."""
+    notes, _ = render_md(
+        "# 正则化\n\n### 正则化有哪几种？\n\n**答案**:\n\n**L1 正则化（Lasso）**:\n- 惩罚项：权重绝对值之和乘以系数\n"
+        "- 特点：很多权重恰好为零，得到稀疏解\n\n**Bagging (bootstrap aggregating)**:\n"
+        "- **并行训练**: 每个基学习器独立训练\n- **例子**: 随机森林\n\n**预防方法**:\n"
+        "1. **数据层面**:\n   - 收集更多数据\n\n2. **模型层面**:\n   - 降低复杂度\n"
+    )
+    assert keys(notes) == ["qa:正则化有哪几种", "concept:l1 正则化 lasso", "concept:bagging bootstrap aggregating"]
+    assert "稀疏解" in notes[1].fields["Back"] and "随机森林" in notes[2].fields["Back"]  # type: ignore[attr-defined]
+
+
 def test_bold_term_defined_by_the_list_below_and_a_group_label(render_md):
     notes, _ = render_md(
         "# 正则化\n\n**Dropout**：\n\n- 训练时以概率 $p$ 随机丢弃神经元\n- 测试时不丢弃，按保留概率缩放输出\n\n"
@@ -138,6 +150,23 @@ def test_two_column_term_tables(render_md):
     )
     assert keys(notes) == ["concept:过拟合", "concept:欠拟合", "concept:epoch", "concept:batch"]
     assert notes[0].source.endswith(":5")  # type: ignore[attr-defined]
+
+
+def test_a_header_row_of_terms_over_one_row_of_formulas_or_explanations(render_md):
+    notes, _ = render_md(
+        "# 回归指标\n\n常用的三个平方和:\n\n| 总平方和 | 回归平方和 | 残差平方和 |\n| :-: | :-: | :-: |\n"
+        "| $S_t=\\sum(y_i-\\bar y)^2$ | $S_r=\\sum(f_i-\\bar y)^2$ | $S_e=\\sum(y_i-f_i)^2$ |\n\n"
+        "## Validation\n\n| Hold-out | Leave-one-out |\n| --- | --- |\n"
+        "| keep one fixed split of the data for validation | train on all samples but one, repeated for each |\n"
+    )
+    assert keys(notes) == [
+        "concept:总平方和",
+        "concept:回归平方和",
+        "concept:残差平方和",
+        "concept:hold - out",
+        "concept:leave - one - out",
+    ]
+    assert "S_e" in notes[2].fields["Back"]  # type: ignore[attr-defined]
 
 
 def test_a_table_of_numbers_or_symbols_is_not_a_term_table(render_md):
@@ -335,6 +364,21 @@ def test_a_question_on_its_own_line_and_its_answer(render_md):
     assert "（" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
 
 
+def test_a_step_that_refers_back_continues_the_derivation_and_its_own_derivative_is_labelled(render_md):
+    notes, _ = render_md(
+        "# SVM\n\n## 对偶问题\n\n拉格朗日函数为\n\n$$L(w,b,a)=\\tfrac12\\|w\\|^2-\\sum_i a_i(y_i(w^Tx_i+b)-1)$$\n\n"
+        "求解其最小值\n\n$$\\partial L/\\partial w = w-\\sum_i a_i y_i x_i = 0$$\n\n"
+        "## Sigmoid\n\nSigmoid 函数把实数压到 (0, 1)：\n\n$$\\sigma(x)=1/(1+e^{-x})$$\n\n其导数为：\n\n"
+        "$$\\sigma'(x)=\\sigma(x)(1-\\sigma(x))$$\n"
+    )
+    assert [(n.kind, n.key) for n in notes] == [  # type: ignore[attr-defined]
+        ("derivation", "derivation:拉格朗日函数为"),
+        ("concept", "concept:sigmoid"),
+        ("formula", "formula:sigmoid 函数把实数压到 0 1"),
+        ("formula", "formula:sigmoid 函数把实数压到 0 1 的导数为"),
+    ]
+
+
 def test_a_term_defined_before_its_formula_and_a_pronoun_label(render_md):
     notes, _ = render_md(
         "# 估计\n\nMMSE 估计：给定观测之后，选择使条件期望的平方误差最小的估计：\n\n$$\\hat x = E[x \\mid z]$$\n\n"
@@ -423,6 +467,15 @@ def test_a_term_introduced_with_its_symbol(render_md):
     )
     assert keys(notes)[:2] == ["concept:状态集", "concept:投影向量"]
     assert all(n.rule != "symbol-term" for n in notes[2:])  # type: ignore[attr-defined]
+
+
+def test_a_heading_over_prose_that_announces_or_points_elsewhere_is_not_a_term(render_md):
+    notes, _ = render_md(
+        "# 网络\n\n## 激活函数\n\n上文只用到了 sigmoid，其他函数参考[优化](opt.md)。\n\n"
+        "## 随机初始化\n\n关于参数初始化，参见后面的章节。\n\n## Dropout\n\nSee [the regularisation note](reg.md).\n\n"
+        "## 二分类\n\n讨论二分类问题的感知机模型。\n\n## 批归一化\n\n批归一化对每个通道做标准化，使训练更稳定。\n"
+    )
+    assert keys(notes) == ["concept:批归一化"]
 
 
 def test_a_technique_heading_explained_right_below_it(render_md):

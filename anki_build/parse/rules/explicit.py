@@ -109,7 +109,7 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     formula's label instead). A generic label (`**答案**：`, `**优点**：`) is part of an answer, not a term; a
     label that asks (`**如何缓解过拟合**：`) is a question.
     """
-    from .terms import _next_definition, defining_list, group_label, group_note
+    from .terms import _next_definition, defining_list, facet_items, group_label, group_note
     from .words import NUMBERING, asked_about, generic, kinds_label, metadata, points_label, question_like, technical
 
     node = nodes[i]
@@ -137,7 +137,15 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if generic(text, exact=True) or (not rest and generic(text)):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
         return None  # a heuristic may still ask about it (`facet`)
+    described = (
+        not rest
+        and list_below
+        and technical(text)
+        and not re.search(r"(?:方法|措施|手段|办法|方案)$", text)  # `**防止方法**:` lists ways, not a term's facets
+        and facet_items(nodes[i + 1])
+    )
     point = (not technical(text) or not rest or _enumeration(rest)) and not asked_about(text, ctx.question)
+    point = point and not described  # `**L1正则化**:` ⏎ `- 惩罚项：…` `- 特点：…`: a term and its facets
     if numbered and not rest and technical(text) and not ctx.points_only:
         point = False  # `**1. 交叉熵损失**:` ⏎ its formula: one of the named kinds the answer lists
     if _named_kind(ctx, node) and rest:

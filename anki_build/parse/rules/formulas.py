@@ -40,6 +40,7 @@ _POINTER = re.compile(
     r"\bthe (?:above|previous|last)\b|\bequation\s*\(?\d|\beq\.?\s*\(?\d",
     re.IGNORECASE,
 )
+_ANAPHORA = re.compile(r"其|它|该|此(?!外)|这个|这些|同样|同理|\b(?:its|it|this|these|them|likewise)\b", re.IGNORECASE)
 _FUNCTION = set("的了是为有将其把对于在中上下式可以就都也还如等和与及或并且而若则即得到出来这那此该一个些我们它们")
 _STOP = {"the", "a", "an", "of", "to", "is", "are", "and", "in", "for", "with", "we", "can", "be", "by", "on", "as"}
 _STOP |= {"this", "that", "these", "then", "thus", "so", "which", "gives", "get", "have", "obtain", "where", "it"}
@@ -66,6 +67,8 @@ def weak_label(text: str) -> bool:
         return True
     if _POINTER.search(text) and cjk < 6 and words < 2:
         return True
+    if _ANAPHORA.search(text) and not _POSSESSIVE.match(text) and short and cjk < 6 and words < 2:
+        return True  # `求解其最小值`, `对噪声同样有`: a step of the derivation above, about what it derived
     return cjk < 2 and words == 0
 
 

@@ -81,8 +81,11 @@ def term_table(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         and _worded(h)
         and (len(h) >= 3 or len(re.findall(r"[\u4e00-\u9fff]", h)) >= 2)
     ]
-    keyed = sum(term_like(t, max_cjk=8) for t in first) == len(first)  # rows named in the first column: no transpose
-    if len(body) <= 3 and not keyed and len(named) == len([h for h in heads if h]) >= 3:
+    # rows named in the first column (in words, not formulas): no transpose
+    worded = [bool(row) and not _math_only(row[0]) for row in body]
+    keyed = sum(term_like(t, max_cjk=8) and w for t, w in zip(first, worded, strict=True)) == len(first)
+    enough = 2 if len(body) == 1 else 3  # `| k-fold | Leave-p-out |` over one row that explains each
+    if len(body) <= 3 and not keyed and len(named) == len([h for h in heads if h]) >= enough:
         for column, head in enumerate(header):  # a header row of terms (`| Sigmoid | Tanh | ReLU |`)
             if not plain(_cell(head)):
                 continue
@@ -91,6 +94,11 @@ def term_table(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
                 ctx.add_pair(NoteKind.CONCEPT, _cell(head), back, Location(ctx.file.display, _row_line(table, -1), 1))
         return i + 1
     return None
+
+
+def _math_only(cell: SyntaxTreeNode) -> bool:
+    tokens = [t for t in _cell(cell) if not (t.type == "text" and not t.content.strip())]
+    return bool(tokens) and all(t.type.startswith("math") for t in tokens)
 
 
 def _worded(text: str) -> bool:

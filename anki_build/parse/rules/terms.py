@@ -165,9 +165,22 @@ def steps_list(node: SyntaxTreeNode) -> bool:
     return actions >= 2 and actions >= 0.6 * len(leads)
 
 
+def facet_items(node: SyntaxTreeNode) -> bool:
+    """A list of the facets of one thing (`- 惩罚项：λ∑|w|`, `- 特点：产生稀疏解`, `- **例子**: 随机森林`): some of
+    its labels are the generic words of a description, so the list describes the label above it."""
+    if node.type not in ("bullet_list", "ordered_list"):
+        return False
+    leads = [bare(_lead(c)) for c in node.children if c.type == "list_item"]
+    leads = [lead for lead in leads if lead]
+    facets = sum(generic(lead) for lead in leads)
+    return len(leads) >= 2 and facets >= 1 and facets * 4 >= len(leads)
+
+
 def group_label(nodes: list[SyntaxTreeNode], i: int) -> bool:
     """`**变种**：` over a list of `**X**：…` items names the group; the items are the notes."""
     if i + 1 >= len(nodes) or nodes[i + 1].type not in ("bullet_list", "ordered_list"):
+        return False
+    if facet_items(nodes[i + 1]):
         return False
     items = [c for c in nodes[i + 1].children if c.type == "list_item"]
     return bool(items) and sum(_item_defines(item) for item in items) >= 0.5 * len(items)
@@ -717,6 +730,11 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     first = plain(inline_children(body[0]))
     if _placeholder(first):
         return None
+    if announces(first) or re.search(r"(?:参考|参见|详见|见)\s*$", re.sub(r"[。.]\s*$", "", first)):
+        ctx.explain(
+            ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' announces or points elsewhere", rule=ctx.rule
+        )
+        return None
     if _item_defines_paragraph(body[0], commas=False):
         ctx.explain(ctx.location(nodes[i]).line, f"the line below '{text[:30]}' defines a term itself", rule=ctx.rule)
         return None
@@ -752,8 +770,24 @@ _FRAME = re.compile(
 
 
 def _framing(node: SyntaxTreeNode, text: str) -> bool:
-    """The heading frames the text (an example, a recap, an index), whatever it is numbered."""
-    return bool(_FRAME.search(text))
+    """The heading frames the text (an example, a recap, an index), whatever it is numbered or decorated."""
+    return bool(_FRAME.search(text) or _FRAME.search(re.sub(r"^[\W_]+", "", text)))
+
+
+# Prose that announces what follows or points elsewhere (`讨论二分类问题的感知机模型。`, `常见激活函数汇总`,
+# `关于参数初始化，参考[模型优化](…)`, `In this section we look at …`): it says nothing about the heading's term.
+_ANNOUNCES = re.compile(
+    r"^(?:(?:本节|本章|本文)(?:将|主要)?(?:讨论|介绍|讲解|列出|总结)|下面|下文|以下|接下来|这里|此处|讨论|介绍|总结|汇总|常见.{0,12}(?:汇总|总结|如下)|"
+    r"关于.{0,30}[，,]?\s*(?:请)?(?:参考|参见|详见|见)|"
+    r"(?:in )?this (?:section|chapter|note)|we (?:will |now )?(?:discuss|introduce|consider|look at|review)|"
+    r"let(?: u|')s|see\b|refer to|for (?:more|details))"
+    r"|(?:参考|参见|详见|请见|见)\s*\[|(?:其他|其它|更多).{0,12}(?:参考|参见|见)",
+    re.IGNORECASE,
+)
+
+
+def announces(text: str) -> bool:
+    return bool(_ANNOUNCES.search(text.strip()))
 
 
 def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:

@@ -194,13 +194,17 @@ def points_lead(text: str) -> bool:
     return any(core[-size:] in LABELS and _COUNTED.search(core[:-size]) for size in sizes)
 
 
+_SUM_END = re.compile(r"(?:平方|之|总|求|加权|累加|部分)和$")  # `残差平方和` is a sum, not a clause ending in 和
+
+
 def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
     """Short enough, and shaped like a name rather than a clause."""
     core = bare(text)
     if not core or generic(core) or len(core) > 80 or "http" in core:
         return False
     head = _ALIAS.sub("", core).strip()
-    if not head or _SENTENCE.search(head) or _PRONOUN_START.match(head) or _VERB_END.search(head):
+    verb_end = _VERB_END.search(head) and not _SUM_END.search(head)
+    if not head or _SENTENCE.search(head) or _PRONOUN_START.match(head) or verb_end:
         return False
     if ":" in head or "：" in head:  # `推导：常用梯度` is a title, not a name
         return False
