@@ -364,6 +364,31 @@ def test_a_question_on_its_own_line_and_its_answer(render_md):
     assert "（" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
 
 
+def test_a_question_answered_in_the_same_paragraph_and_an_asking_box_title(render_md):
+    notes, _ = render_md(
+        "# 归一化\n\n层归一化能缓解内部协变量偏移吗？当然可以，它把每个样本都归一化到同一分布上。\n\n"
+        "Is the logistic loss convex? Yes, because its Hessian is positive semi-definite everywhere.\n\n"
+        "这样做有什么好处？下面分三点来看。\n\n"
+        '!!! note "为什么用 softmax 作为输出层"\n    指数放大差距，并且处处可导。\n\n'
+        '!!! note "实现细节"\n    先减去最大值再取指数，避免溢出。\n'
+    )
+    assert keys(notes) == [
+        "qa:层归一化能缓解内部协变量偏移吗",
+        "qa:is the logistic loss convex",
+        "qa:为什么用 softmax 作为输出层",
+    ]
+    assert notes[0].fields["Back"].startswith("当然可以")  # type: ignore[attr-defined]
+    assert "作为输出层？<" in notes[2].fields["Front"]  # type: ignore[attr-defined]
+
+
+def test_another_name_given_in_a_definition_is_not_a_card_of_its_own(render_md):
+    notes, _ = render_md(
+        '# 术语\n\n**样本空间**：也称为"输入空间"，样本的特征向量所在的空间。\n\n'
+        '模型在新样本上的误差称为"泛化误差"，它衡量学到的规律是否普遍成立。\n'
+    )
+    assert keys(notes) == ["concept:样本空间", "concept:泛化误差"]
+
+
 def test_a_step_that_refers_back_continues_the_derivation_and_its_own_derivative_is_labelled(render_md):
     notes, _ = render_md(
         "# SVM\n\n## 对偶问题\n\n拉格朗日函数为\n\n$$L(w,b,a)=\\tfrac12\\|w\\|^2-\\sum_i a_i(y_i(w^Tx_i+b)-1)$$\n\n"

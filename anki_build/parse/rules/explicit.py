@@ -273,6 +273,12 @@ def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
     return i + 1  # the answer's own terms and formulas make notes too
 
 
+_ASKING_TITLE = re.compile(
+    r"^(?:为什么|为何|如何|怎么|怎样|什么是|是否|why|how (?:do|does|can|to|is|are)|what (?:is|are|does))(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
 def admonition_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`!!! question "为什么卷积核是奇数？"` or `> [!question] …`: a box whose title asks; its content answers."""
     from .words import NUMBERING, question_like
@@ -285,6 +291,7 @@ def admonition_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> in
     text = plain(children).strip()
     kind = str((node.meta or {}).get("tag", "")).lower()
     asks = text.endswith(("?", "？")) or (kind in ("question", "faq", "help") and question_like(text))
+    asks = asks or _ASKING_TITLE.match(text) is not None  # `!!! note "为什么使用 Softmax 作为分类函数"`
     if not asks:
         return None
     body = [c for c in node.children if c.type != "admonition_title"]
@@ -293,5 +300,7 @@ def admonition_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> in
         return i + 1
     if children and children[0].type == "text":
         children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
+    if not text.endswith(("?", "？")) and _ASKING_TITLE.match(text):
+        children = [*children, text_token("？" if re.search(r"[\u4e00-\u9fff]", text) else "?")]
     ctx.add_pair(NoteKind.QA, children, blocks_of(body), ctx.location(node))
     return i + 1

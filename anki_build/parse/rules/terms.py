@@ -515,6 +515,12 @@ def bold_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
 
 
 _ASKED = re.compile(r"^(?P<q>[^。！!？?]{4,100}[？?])\s*(?:答[:：]|答案[:：]|A[:：])\s*(?P<a>\S.*)$", re.S)
+# A question the same paragraph answers at once (`LN 能减轻 ICS 吗？当然可以，……`, `Is it convex? Yes, because …`).
+_SELF_ANSWERED = re.compile(
+    r"^(?P<q>[^。！!？?]{4,60}[？?])\s*(?P<a>(?:当然|是的|不是|不能|不会|可以|因为|答案是|答案在|原因是|原因在于|简单来说|"
+    r"其实|事实上|并不|没有|yes\b|no\b|because\b|the answer)\S.{8,})$",
+    re.S | re.IGNORECASE,
+)
 # A question that leans on the text before it (`那么这个问题怎么解决呢？`, `So what does it mean?`).
 _LEANING = re.compile(
     r"^\s*(?:那么|那|所以|因此|于是|然后|而|但|但是|可是|这|那|它|其|此|该|上述|上面|以上|这个|这种|这样|"
@@ -540,7 +546,7 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
         children = trim(lines[0])  # `为什么叫全连接呢？` ⏎ `因为……`: the answer on the next lines
         below = trim([t for line in lines[1:] for t in [Token("softbreak", "br", 0), *line]])
     text = re.sub(r"\s+", " ", plain(children)).strip()
-    same_line = _ASKED.match(text)
+    same_line = _ASKED.match(text) or _SELF_ANSWERED.match(text)
     question = same_line["q"] if same_line else text
     question = re.sub(r"^[(（](.*)[)）]$", r"\1", question.strip()).strip()
     if not question.endswith(("?", "？")) or len(question) > _MAX_QUESTION_LINE:
@@ -1058,6 +1064,9 @@ def _marked(children: list[Token]) -> str:
     return "".join(out)
 
 
+_ALIAS_VERB = re.compile(r"^(?:也|又|亦|或)(?:称|叫|被称)|^简称")
+
+
 def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A term introduced in a sentence: `…称为"版本空间"`, `我们称该方面的信息为"标记"`."""
     if ctx.claimed_by in ("cloze", "qa-prefix"):
@@ -1067,6 +1076,8 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     terms = []
     for match in _NAMED.finditer(text):
         term = (match[1] or match["aliased"]).strip()
+        if ctx.claimed_by and _ALIAS_VERB.search(text[max(0, match.start() - 1) : match.end()]):
+            continue  # `**样本空间**：也称为"输入空间"`: another name for the term this paragraph defines
         if term_like(term, max_cjk=12) and not generic(term):
             terms.append(term)
         if len(terms) > _MAX_NAMED:
