@@ -494,6 +494,19 @@ def test_a_term_introduced_with_its_symbol(render_md):
     assert all(n.rule != "symbol-term" for n in notes[2:])  # type: ignore[attr-defined]
 
 
+def test_settings_values_and_the_features_of_a_named_thing_are_not_terms(render_md):
+    notes, _ = render_md(
+        "# 训练\n\nGoogLeNet\n\n- 多尺度结构：并行使用 1×1、3×3、5×5 卷积再拼接。\n"
+        "- 辅助分类器：在中间层加监督信号缓解梯度消失。\n\n"
+        "## Learning rate\n\nThe learning rate decides how far each step goes:\n\n"
+        "- **Too large**: the loss oscillates or diverges.\n- **Too small**: training crawls.\n\n"
+        "## Dropout\n\n**丢弃概率**:\n- **输入层**: 通常0.1-0.2\n- **隐藏层**: 0.5\n"
+    )
+    assert keys(notes) == ["concept:googlenet", "concept:learning rate", "concept:丢弃概率"]
+    assert "辅助分类器" in notes[0].fields["Back"] and "Too small" in notes[1].fields["Back"]  # type: ignore[attr-defined]
+    assert "0.1-0.2" in notes[2].fields["Back"]  # type: ignore[attr-defined]
+
+
 def test_a_heading_over_prose_that_announces_or_points_elsewhere_is_not_a_term(render_md):
     notes, _ = render_md(
         "# 网络\n\n## 激活函数\n\n上文只用到了 sigmoid，其他函数参考[优化](opt.md)。\n\n"

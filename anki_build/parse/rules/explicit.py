@@ -110,7 +110,17 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     label that asks (`**如何缓解过拟合**：`) is a question.
     """
     from .terms import _next_definition, defining_list, facet_items, group_label, group_note
-    from .words import NUMBERING, asked_about, generic, kinds_label, metadata, points_label, question_like, technical
+    from .words import (
+        NUMBERING,
+        asked_about,
+        bare,
+        generic,
+        kinds_label,
+        metadata,
+        points_label,
+        question_like,
+        technical,
+    )
 
     node = nodes[i]
     found = bold_term(inline_children(node))
@@ -134,6 +144,9 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if _claim(text):
         ctx.explain(where.line, f"'{text[:30]}' states a claim; it is not a term")
         return None
+    if _CONDITION.match(bare(text)) or (rest and VALUE.match(plain(rest))):
+        ctx.explain(where.line, f"'{text[:30]}' gives a setting or a value; it is not a term")
+        return i + 1
     if generic(text, exact=True) or (not rest and generic(text)):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
         return None  # a heuristic may still ask about it (`facet`)
@@ -182,6 +195,20 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     else:
         ctx.add_pair(NoteKind.CONCEPT, term, back, where)
     return end
+
+
+# A label that is a condition (`**Too large**:`, `**过小**：`), or a definition that is only a value
+# (`- **输入层**: 通常0.2-0.5`): settings of something, not terms to define.
+_CONDITION = re.compile(
+    r"^(?:(?:too|very|overly)\s+\w+|high|low|large|small|big|fast|slow|"
+    r"[过太较偏](?:大|小|高|低|多|少|快|慢|深|浅|长|短))$",
+    re.IGNORECASE,
+)
+VALUE = re.compile(
+    r"^\s*(?:通常|一般|常取|常用|常为|约|大约|默认|建议|取|设为|usually|typically|often|around|about|default|~)?\s*"
+    r"[\d.eE+-]+(?:\s*[-~～到至]\s*[\d.eE+-]+)?\s*(?:%|倍|个|层|次|ms|s)?\s*[。.]?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _says_something(rest: list[Token]) -> bool:

@@ -30,7 +30,7 @@ from ..tokens import (
     with_content,
     without_attributes,
 )
-from .explicit import section_end
+from .explicit import VALUE, section_end
 from .words import NUMBERING, bare, generic, points_label, points_lead, question_like, term_like, word_set
 
 _CUE = re.compile(
@@ -115,8 +115,8 @@ def _item_defines_paragraph(paragraph: SyntaxTreeNode, *, commas: bool = True) -
 
     children = trim(inline_children(paragraph))
     found = bold_term(children)
-    if found is not None:
-        return not generic(plain(found[0]))  # `**Objective**:` labels a point; it defines nothing
+    if found is not None:  # `**Objective**:` labels a point, `**输入层**: 0.2` gives a value: neither defines
+        return not generic(plain(found[0])) and not VALUE.match(plain(found[1]))
     found = _split_at_colon(split_lines(children)[0]) if children else None
     if found is not None and bool(found[1]) and term_like(plain(found[0])):
         return True
@@ -951,6 +951,9 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         _make(ctx, NoteKind.QA, front, blocks_of(body), node)
     else:
         _make(ctx, NoteKind.CONCEPT, children, blocks_of(body), node)
+        for block in body:
+            if block.type in ("bullet_list", "ordered_list") and not defining_list(block):
+                ctx.points.add(id(block))  # `GoogleNet` ⏎ `- 使用 Inception 结构：…`: its features, shown on its card
     return i + 1
 
 
