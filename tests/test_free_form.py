@@ -516,6 +516,23 @@ def test_a_heading_over_prose_that_announces_or_points_elsewhere_is_not_a_term(r
     assert keys(notes) == ["concept:批归一化"]
 
 
+def test_a_heading_that_names_the_formula_below_or_announces_the_terms_below(render_md):
+    notes, _ = render_md(
+        "# 滤波\n\n## 状态转移方程\n\n状态转移方程，用矩阵形式写为：\n\n$$x_{k+1} = F x_k + B u_k$$\n\n"
+        "## Sigmoid 函数\n\nSigmoid 函数可以把任意实数压缩到 0 和 1 之间：\n\n$$\\sigma(x) = 1/(1+e^{-x})$$\n\n"
+        "## 基本术语\n\n这一部分的术语很多，下面逐一梳理。\n\n**样本**：关于一个对象的描述。\n\n"
+        "**标记**：样本在某方面的结果信息。\n\nBN 由两个过程构成：标准化和缩放平移。\n\n"
+        "该过程从左到右。接下来看计算偏导数的过程：\n\n1. 先求输出对中间量的导数\n2. 再用链式法则往回传\n"
+    )
+    assert keys(notes) == [
+        "formula:状态转移方程 用矩阵形式写为",
+        "concept:sigmoid 函数",
+        "formula:sigmoid 函数可以把任意实数压缩到 0 和 1 之间",
+        "concept:样本",
+        "concept:标记",
+    ], keys(notes)
+
+
 def test_a_technique_heading_explained_right_below_it(render_md):
     notes, _ = render_md(
         "# 正则化\n\n### 5.1.3 Dropout\n\n在训练过程中每次迭代时，将各层的输出节点以一定概率随机置为 0。\n\n"

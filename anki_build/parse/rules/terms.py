@@ -284,7 +284,7 @@ _DESCRIPTION = re.compile(
 )
 _PREDICATE = re.compile(
     r"非常|很|较为|更加|特别|十分|严重|容易|难以|不能|无法|能够|可以|需要|应该|导致|使得|比[^较]|让|有利于|利于|"
-    r"更(?![新换改正替迭])[\u4e00-\u9fff]"
+    r"更(?![新换改正替迭])[\u4e00-\u9fff]|由.{1,12}(?:构成|组成)|分为|分成"
 )
 # The name of a step of an algorithm (`初始化：…`, `(Ⅲ) 终止：…`, `M 步(Maximization)：…`), not a term.
 _STEP_NAME = re.compile(
@@ -359,7 +359,15 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     term = _marked_term(term)
     text = plain(term)
     list_below = i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list")
-    if list_below and not rest and len(lines) == 1 and not ctx.answering and _PROCEDURE.search(bare(text)):
+    one_phrase = not re.search(r"[。！？!?；;]", text) and not announces(text)
+    if (
+        list_below
+        and not rest
+        and len(lines) == 1
+        and not ctx.answering
+        and one_phrase
+        and _PROCEDURE.search(bare(text))
+    ):
         ctx.add_pair(
             NoteKind.QA, [*_term_tokens(term), text_token(_mark(text))], blocks_of([nodes[i + 1]]), ctx.location(node)
         )
@@ -718,6 +726,18 @@ def _facet_list(node: SyntaxTreeNode) -> bool:
     return len(leads) >= 2 and sum(bool(lead) and generic(lead) for lead in leads) >= 0.5 * len(leads)
 
 
+def _says_more_than_the_lead_in(term: str, text: str) -> bool:
+    """Besides naming the term and leading into the formula (`状态外插方程，用矩阵形式描述为：`), the paragraph says
+    something about it (`sigmoid 函数可以将元素的值变换到 0 和 1 之间：`)."""
+    from .formulas import naming_content
+
+    core = re.sub(r"\s*[(（].*?[)）]", "", term).strip().casefold()
+    rest = re.sub(r"\s+", " ", text).casefold().replace(core, " ") if core else text
+    rest = re.sub(r"(?:如下|所示|描述为|表示为|写作|写成|写为|记为|定义为|推导出|得到|形式)", " ", rest)
+    cjk, words = naming_content(rest)
+    return cjk >= 5 or words >= 4
+
+
 def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that names a term (`### Dropout`, `## 3.8.1 隐藏层`), defined by the prose right below it
     (or by a list of its labelled parts: `- **Objective**: …`)."""
@@ -735,6 +755,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None
     first = plain(inline_children(body[0]))
     if _placeholder(first):
+        return None
+    if first.rstrip().endswith(COLONS) and _formula_next(body, 0) and not _says_more_than_the_lead_in(text, first):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names the formula below; that is the note")
         return None
     if announces(first) or re.search(r"(?:参考|参见|详见|见)\s*$", re.sub(r"[。.]\s*$", "", first)):
         ctx.explain(
@@ -783,11 +806,20 @@ def _framing(node: SyntaxTreeNode, text: str) -> bool:
 # Prose that announces what follows or points elsewhere (`讨论二分类问题的感知机模型。`, `常见激活函数汇总`,
 # `关于参数初始化，参考[模型优化](…)`, `In this section we look at …`): it says nothing about the heading's term.
 _ANNOUNCES = re.compile(
-    r"^(?:(?:本节|本章|本文)(?:将|主要)?(?:讨论|介绍|讲解|列出|总结)|下面|下文|以下|接下来|这里|此处|讨论|介绍|总结|汇总|常见.{0,12}(?:汇总|总结|如下)|"
+    r"^(?:(?:本节|本章|本文)(?:将|主要)?(?:讨论|介绍|讲解|列出|总结)|下面|下文|以下|接下来|这里|此处|讨论|介绍|总结|汇总|"
+    r"让我们|我们(?:来|先|再)?(?:考虑|看一下|看看|讨论)|常见.{0,12}(?:汇总|总结|如下)|"
     r"关于.{0,30}[，,]?\s*(?:请)?(?:参考|参见|详见|见)|"
     r"(?:in )?this (?:section|chapter|note)|we (?:will |now )?(?:discuss|introduce|consider|look at|review)|"
     r"let(?: u|')s|see\b|refer to|for (?:more|details))"
     r"|(?:参考|参见|详见|请见|见)\s*\[|(?:其他|其它|更多).{0,12}(?:参考|参见|见)",
+    re.IGNORECASE,
+)
+
+
+# Prose that announces the notes below (`下面梳理各个术语`, `下面分别介绍`, `we now list the main ones`).
+_ANNOUNCES_ALL = re.compile(
+    r"下面(?:梳理|分别|逐一|逐个|一一|列出|列举|介绍|给出)|以下(?:分别|逐一|列出|列举)|"
+    r"\b(?:below|the following) (?:we )?(?:list|summari[sz]e|go through)",
     re.IGNORECASE,
 )
 
@@ -821,6 +853,10 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     ):
         return None
     if _formula_next(body, 0):  # the prose only leads into a formula: the formulas are the notes
+        return None
+    lead = plain(inline_children(body[0])) if _prose(body[0]) else ""
+    if lead and (_ANNOUNCES_ALL.search(lead) or announces(lead)):
+        ctx.explain(ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' only announces what follows")
         return None
     if "question-line" in ctx.rules and question_paragraph(body[0]):
         return None  # the section opens with its own question: that is the card
