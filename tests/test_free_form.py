@@ -494,6 +494,23 @@ def test_a_term_introduced_with_its_symbol(render_md):
     assert all(n.rule != "symbol-term" for n in notes[2:])  # type: ignore[attr-defined]
 
 
+def test_a_run_of_named_symbols_and_a_list_that_says_what_each_symbol_is(render_md):
+    notes, _ = render_md(
+        "# 隐马尔可夫模型\n\n状态集 $S=\\{s_1,\\cdots,s_N\\}$ ，即一共有 $N$ 个状态。\n\n"
+        "观测序列 $O=(o_1,\\cdots,o_T)$ .\n\n初始概率向量 $\\pi$ ，开始时处在每个状态的概率。\n\n"
+        "## 卡尔曼滤波\n\n$$x_{k+1} = F x_k + G u_k + w_k$$\n\n其中：\n\n"
+        "- $u_k$ 为控制向量，是系统可以测量的、确定的输入。\n- $F$ 为状态转移矩阵。\n"
+        "- $n$ 为样本数，通常远大于特征数。\n- $G$ 为控制矩阵，把控制量映射到状态上。\n"
+    )
+    assert [k for k in keys(notes) if k.startswith("concept:")] == [
+        "concept:状态集",
+        "concept:观测序列",
+        "concept:初始概率向量",
+        "concept:控制向量",
+        "concept:控制矩阵",
+    ]
+
+
 def test_settings_values_and_the_features_of_a_named_thing_are_not_terms(render_md):
     notes, _ = render_md(
         "# 训练\n\nGoogLeNet\n\n- 多尺度结构：并行使用 1×1、3×3、5×5 卷积再拼接。\n"

@@ -70,6 +70,7 @@ class Context:
     points_only: bool = False  # in such a list, or under a facet heading (`#### 优点`): even technical names are points
     rule: str = ""  # the rule running now; notes it adds carry its name
     claimed_by: str = ""  # for rules that look at every block: the rule that claimed this one, if any
+    previous_rule: str = ""  # the rule that claimed the paragraph right before this block (a run of one form)
     notes: list[Note] = field(default_factory=list)
     explanations: list[Explanation] = field(default_factory=list)
     cursors: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # see `locate`

@@ -196,6 +196,7 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
                 ctx.explain(node.map[0] + 1, "no rule made a note from this block", rule="")
             end = i + 1
         ctx.previous = node if kind == "paragraph" else None
+        ctx.previous_rule = claimed_by if kind == "paragraph" else ""
         if not (kind == "paragraph" and end < len(nodes) and display_token(nodes[end]) is not None):
             ctx.pending_id = None  # an id labels the note of its own block (or the formula after it)
         if end > i + 1:

@@ -1209,8 +1209,35 @@ _NOT_SYMBOL_SUBJECT = re.compile(
 )
 
 
+# `- $\boldsymbol{u}_n: n_u\times 1$ 为控制向量，是系统的一个可测量的输入。`: a symbol named, then said more about.
+_SYMBOL_FIRST = re.compile(
+    r"^\s*\$(?P<math>[^$]{1,80})\$\s*(?:为|是|表示|代表)\s*\x01?(?P<term>[^\x01\x02$，,。；;：:（(\s]{2,14})\x02?"
+    r"\s*(?:[（(][^()（）$]{0,30}[)）])?(?:或[^\x01\x02$，,。；;：:（(\s]{2,14})?\s*[，,。；;]\s*(?P<after>\S.*)$",
+    re.S,
+)
+
+
+def _symbol_first(ctx: Context, node: SyntaxTreeNode, text: str) -> int | None:
+    found = _SYMBOL_FIRST.match(text)
+    if found is None:
+        return None
+    term, after = found["term"], found["after"]
+    said = len(re.findall(r"[\u4e00-\u9fff]", after)) >= 6 or len(re.findall(r"[A-Za-z]{2,}", after)) >= 4
+    if not said and "$" not in after:
+        return None  # `$F$ 为状态转移矩阵。`: a name only; what it is, is not said
+    if not term_like(term, max_cjk=12) or generic(term) or not _names_something(term) or _PREDICATE.search(term):
+        return None
+    if not re.search(
+        r"(?:矩阵|向量|变量|参数|常数|函数|噪声|协方差|方差|均值|概率|集合?|空间|系数|因子|率|值|量)$", term
+    ):
+        return None  # `$n$ 为样本数，…`: only quantities and objects are named this way, not counts or steps
+    ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
+    return 1
+
+
 def symbol_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
-    """`状态集 $S$ ，即有 N 个不同状态。`: a term introduced with its symbol or formula, defined by the sentence."""
+    """`状态集 $S$ ，即有 N 个不同状态。`: a term introduced with its symbol or formula, defined by the sentence;
+    or the other way round: `$\boldsymbol{u}$ 为控制向量，是系统可测量的输入。`."""
     from .formulas import weak_label
     from .words import action
 
@@ -1218,6 +1245,8 @@ def symbol_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None
         return None
     node = nodes[i]
     text = _marked(inline_children(node))
+    if _symbol_first(ctx, node, text):
+        return i + 1
     found = _SYMBOL_TERM.match(text)
     if found is None or len(re.findall(r"[\u4e00-\u9fffA-Za-z]", text)) < 8:
         return None
@@ -1230,10 +1259,16 @@ def symbol_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None
     if text.rstrip().endswith(COLONS):
         return None  # `记卡尔曼增益 $K=…$，融合后的方差为：` leads into a formula; it is that formula's label
     said = found["cue"] or found["colon"] or found["bold"]
-    if not said and not re.match(r"[\s，,]*(?:即|其中|表示|代表|是|指|称为|为)", text[found.end("math") + 1 :]):
+    # one of a run of such paragraphs (`状态集 $S=…$，…` ⏎ `观测集 $O=…$ .`): the run lists named symbols
+    run = ctx.previous_rule == "symbol-term" and not found["colon"]
+    if (
+        not said
+        and not run
+        and not re.match(r"[\s，,]*(?:即|其中|表示|代表|是|指|称为|为)", text[found.end("math") + 1 :])
+    ):
         return None  # `判别模型学习条件分布 $p(y|x)$，生成模型则……`: a clause, not a name and what it is
     explained = len(re.findall(r"[\u4e00-\u9fff]", after)) >= 4 or len(re.findall(r"[A-Za-z]{2,}", after)) >= 3
-    if not explained and not (found["cue"] or found["bold"]):
+    if not explained and not (found["cue"] or found["bold"] or run):
         return None  # `状态预测：$…$` alone: a formula in a list (the formula is the card), not a definition
     if not term_like(term, max_cjk=12, max_words=5) or generic(term) or not _names_something(term):
         return None
