@@ -389,6 +389,26 @@ def test_another_name_given_in_a_definition_is_not_a_card_of_its_own(render_md):
     assert keys(notes) == ["concept:样本空间", "concept:泛化误差"]
 
 
+def test_a_term_named_again_in_the_prose_another_card_shows_is_not_a_second_card(render_md):
+    notes, _ = render_md(
+        "# 诊断\n\n- 偏差(Bias)\n\n模型的偏差是指模型输出的期望与真实值之间的差距。\n\n"
+        "### 模型的参数量指的是什么？\n\n参数量指的是网络中可学习变量的个数，包括权重和偏置。\n\n"
+        '**标记**：样本的结果信息称为"标记"，标记所在的空间称为"标记空间"。\n'
+    )
+    assert keys(notes) == ["concept:偏差 bias", "qa:模型的参数量指的是什么", "concept:标记", "concept:标记空间"]
+
+
+def test_a_question_with_dots_in_its_math_and_facets_of_a_long_heading(render_md):
+    notes, _ = render_md(
+        "# 学习理论\n\n（当 $M$ 无穷大时 $P[B_1 \\ or \\ ... \\ B_M]$ 的上界会出什么问题？）\n\n"
+        "各个坏事件大量重叠，联合界严重高估。\n\n"
+        "## 批量梯度下降法(Batch Gradient Descent, BGD)\n\n每一步都用全部样本计算梯度。\n\n"
+        "- 优点：方向是整体平均梯度，收敛稳定。\n- 缺点：样本很多时每一步都很慢。\n"
+    )
+    assert keys(notes)[0] == "qa:当 m 无穷大时 p b 1 or b m 的上界会出什么问题"
+    assert "qa:批量梯度下降法的优点" in keys(notes) and "qa:批量梯度下降法的缺点" in keys(notes)
+
+
 def test_a_step_that_refers_back_continues_the_derivation_and_its_own_derivative_is_labelled(render_md):
     notes, _ = render_md(
         "# SVM\n\n## 对偶问题\n\n拉格朗日函数为\n\n$$L(w,b,a)=\\tfrac12\\|w\\|^2-\\sum_i a_i(y_i(w^Tx_i+b)-1)$$\n\n"
@@ -517,9 +537,9 @@ def test_settings_values_and_the_features_of_a_named_thing_are_not_terms(render_
         "- 辅助分类器：在中间层加监督信号缓解梯度消失。\n\n"
         "## Learning rate\n\nThe learning rate decides how far each step goes:\n\n"
         "- **Too large**: the loss oscillates or diverges.\n- **Too small**: training crawls.\n\n"
-        "## Dropout\n\n**丢弃概率**:\n- **输入层**: 通常0.1-0.2\n- **隐藏层**: 0.5\n"
+        "## Dropout\n\n**丢弃概率**:\n- **输入层**: 通常0.1-0.2\n- **隐藏层**: 0.5\n\n**动量系数**：0.9\n"
     )
-    assert keys(notes) == ["concept:googlenet", "concept:learning rate", "concept:丢弃概率"]
+    assert keys(notes) == ["concept:googlenet", "concept:learning rate", "concept:丢弃概率", "concept:动量系数"]
     assert "辅助分类器" in notes[0].fields["Back"] and "Too small" in notes[1].fields["Back"]  # type: ignore[attr-defined]
     assert "0.1-0.2" in notes[2].fields["Back"]  # type: ignore[attr-defined]
 

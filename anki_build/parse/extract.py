@@ -262,6 +262,37 @@ def _without_repeats(ctx: Context) -> list[Note]:
     return [n for n in ctx.notes if id(n) in keep]
 
 
+_ADDITIVE = {rule.name for rule in RULES if rule.also}
+
+
+def _span(note: Note) -> tuple[int, int]:
+    lines = [m for _, m in walk_with_maps(note.back.tokens) if m]
+    return (min(m[0] for m in lines) + 1, max(m[1] for m in lines)) if lines else (0, -1)
+
+
+def _core(text: str) -> str:
+    return normalise_key(_ALIAS.sub(" ", text)).replace(" ", "")
+
+
+def _without_echoes(ctx: Context) -> list[Note]:
+    """A term found inside prose that another card already shows and names (`模型的偏差是指……` under
+    `- 偏差(Bias)`, `参数量指的是……` answering `模型的参数量指的是什么？`) repeats that card: dropped."""
+    spans = [(n, _span(n), _core(n.front.plain()) if n.front is not None else "") for n in ctx.notes]
+    drop: set[int] = set()
+    for note in ctx.notes:
+        if note.rule not in _ADDITIVE or note.front is None:
+            continue
+        term = _core(note.front.plain())
+        for other, (first, last), name in spans:
+            if other is note or other.rule in _ADDITIVE or not name or not (first <= note.location.line <= last):
+                continue
+            if term and (term in name or term.endswith(name)):
+                ctx.explain(note.location.line, f"'{note.key[:40]}' is shown and named on another card; dropped")
+                drop.add(id(note))
+                break
+    return [n for n in ctx.notes if id(n) not in drop]
+
+
 def _unused_checks(ctx: Context, tokens: list[Token]) -> None:
     """A check comment that made no derivation checks nothing: say so, never drop it silently."""
     for token in tokens:
@@ -305,6 +336,7 @@ def extract(
                 token.meta["id"] = found
     walk(ctx, SyntaxTreeNode(tokens).children)
     _unused_checks(ctx, tokens)
+    ctx.notes = _without_echoes(ctx)
     ctx.notes = _without_repeats(ctx)
     if explanations is not None:
         explanations.extend(ctx.explanations)

@@ -144,7 +144,7 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if _claim(text):
         ctx.explain(where.line, f"'{text[:30]}' states a claim; it is not a term")
         return None
-    if _CONDITION.match(bare(text)) or (rest and VALUE.match(plain(rest))):
+    if _CONDITION.match(bare(text)) or (rest and VALUE.match(plain(rest)) and _in_values_list(node)):
         ctx.explain(where.line, f"'{text[:30]}' gives a setting or a value; it is not a term")
         return i + 1
     if generic(text, exact=True) or (not rest and generic(text)):
@@ -209,6 +209,19 @@ VALUE = re.compile(
     r"[\d.eE+-]+(?:\s*[-~～到至]\s*[\d.eE+-]+)?\s*(?:%|倍|个|层|次|ms|s)?\s*[。.]?\s*$",
     re.IGNORECASE,
 )
+
+
+def _in_values_list(node: SyntaxTreeNode) -> bool:
+    """An item of a list of settings (`- **输入层**: 0.2` ⏎ `- **隐藏层**: 0.5`), not `**动量系数**：0.9` on its own."""
+    item = node.parent
+    if item is None or item.type != "list_item" or item.parent is None:
+        return False
+    values = 0
+    for sibling in (c for c in item.parent.children if c.type == "list_item"):
+        paragraph = next((c for c in sibling.children if c.type == "paragraph"), None)
+        found = bold_term(inline_children(paragraph)) if paragraph is not None else None
+        values += found is not None and bool(found[1]) and VALUE.match(plain(found[1])) is not None
+    return values >= 2
 
 
 def _says_something(rest: list[Token]) -> bool:

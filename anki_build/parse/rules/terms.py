@@ -559,8 +559,10 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     question = re.sub(r"^[(（](.*)[)）]$", r"\1", question.strip()).strip()
     if not question.endswith(("?", "？")) or len(question) > _MAX_QUESTION_LINE:
         return None
-    if re.search(r"[。！!；;]|[？?](?=.)|\.\s", question) or _LEANING.match(question):
-        return None  # several sentences, or a question that points back at the text before it
+    words_only = re.sub(r"\s+", " ", plain([t for t in children if not t.type.startswith("math")])).strip()
+    words_only = re.sub(r"^[(（](.*)[)）]$", r"\1", words_only) if not same_line else question
+    if re.search(r"[。！!；;]|[？?](?=.)|\.\s", words_only) or _LEANING.match(question):
+        return None  # several sentences (outside its math), or a question that points back at the text before it
     if not question_like(question) and not re.search(r"[？?]$", question):
         return None
     cjk, words = naming_content(question)
@@ -806,7 +808,8 @@ def _framing(node: SyntaxTreeNode, text: str) -> bool:
 # Prose that announces what follows or points elsewhere (`讨论二分类问题的感知机模型。`, `常见激活函数汇总`,
 # `关于参数初始化，参考[模型优化](…)`, `In this section we look at …`): it says nothing about the heading's term.
 _ANNOUNCES = re.compile(
-    r"^(?:(?:本节|本章|本文)(?:将|主要)?(?:讨论|介绍|讲解|列出|总结)|下面|下文|以下|接下来|这里|此处|讨论|介绍|总结|汇总|"
+    r"^(?:(?:本节|本章|本文|下面|下文|以下|接下来|这里|此处)(?:将|我们|主要)?(?:来|先|再)?"
+    r"(?:讨论|介绍|讲解|讲|列出|列举|总结|梳理|分析|看|给出|说明)|讨论|介绍|总结|汇总|"
     r"让我们|我们(?:来|先|再)?(?:考虑|看一下|看看|讨论)|常见.{0,12}(?:汇总|总结|如下)|"
     r"关于.{0,30}[，,]?\s*(?:请)?(?:参考|参见|详见|见)|"
     r"(?:in )?this (?:section|chapter|note)|we (?:will |now )?(?:discuss|introduce|consider|look at|review)|"
@@ -1419,6 +1422,8 @@ def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     label, rest = found
     name = bare(plain(label))
     subject = bare((ctx.subject or ctx.section).plain())
+    if len(subject) > 30:  # `批量梯度下降法(Batch Gradient Descent, BGD)`: the name without its long gloss
+        subject = re.sub(r"\s*[(（][^()（）]*[)）]\s*", " ", subject).strip()
     steps = not rest and _STEPS_LABEL.match(name) is not None
     if steps:
         name = "步骤" if re.search(r"[\u4e00-\u9fff]", name) else "steps"
