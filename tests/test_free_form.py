@@ -398,6 +398,17 @@ def test_a_term_named_again_in_the_prose_another_card_shows_is_not_a_second_card
     assert keys(notes) == ["concept:偏差 bias", "qa:模型的参数量指的是什么", "concept:标记", "concept:标记空间"]
 
 
+def test_a_bold_term_glossed_in_words_and_the_points_of_a_questions_answer(render_md):
+    notes, _ = render_md(
+        "# 滤波\n\n在**线性高斯模型**（状态转移和观测都是线性的，噪声服从高斯分布）下，两种估计等价。\n\n"
+        "没有 BN 时损失面上有 Plateau（梯度几乎为零、很难优化的平坦区域）。\n\n"
+        "只有**离散值**（如垃圾邮件和正常邮件）时用分类。\n\n"
+        "为什么需要卷积网络？\n\n1. 局部感知：每个神经元只看输入的一小块区域。\n"
+        "2. 参数共享：不同位置使用同一组卷积核参数。\n"
+    )
+    assert keys(notes) == ["concept:线性高斯模型", "concept:plateau", "qa:为什么需要卷积网络"]
+
+
 def test_a_question_with_dots_in_its_math_and_facets_of_a_long_heading(render_md):
     notes, _ = render_md(
         "# 学习理论\n\n（当 $M$ 无穷大时 $P[B_1 \\ or \\ ... \\ B_M]$ 的上界会出什么问题？）\n\n"

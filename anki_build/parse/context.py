@@ -63,6 +63,7 @@ class Context:
     skipping: bool = False
     answering: bool = False  # inside an answer or a list of points: bold labels there are points, not terms
     points: set[int] = field(default_factory=set)  # ids of lists that follow a generic label (`**优点**：`)
+    answers: set[int] = field(default_factory=set)  # ids of lists that answer a question line above them
     kind_lists: set[int] = field(
         default_factory=set
     )  # ids of lists that follow a label of named kinds (`**关键概念**：`)

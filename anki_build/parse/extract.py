@@ -187,7 +187,7 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
         if end is None:
             nested = _nested_blocks(node)
             answering, points_only = ctx.answering, ctx.points_only
-            ctx.answering = answering or id(node) in ctx.points
+            ctx.answering = answering or id(node) in ctx.points or id(node) in ctx.answers
             ctx.points_only = points_only or id(node) in ctx.points or steps_list(node)
             for children in nested:
                 walk(ctx, children)

@@ -519,7 +519,8 @@ def bold_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     if question and question[0].type == "text":
         question = [with_content(question[0], NUMBERING.sub("", question[0].content)), *question[1:]]
     _make(ctx, NoteKind.QA, trim(question), blocks_of(body), node)
-    return i + 1  # what the answer holds may make notes of its own
+    ctx.answers.update(id(b) for b in body if b.type in ("bullet_list", "ordered_list"))
+    return i + 1  # what the answer holds may make notes of its own (inside an answer, its terms only)
 
 
 _ASKED = re.compile(r"^(?P<q>[^。！!？?]{4,100}[？?])\s*(?:答[:：]|答案[:：]|A[:：])\s*(?P<a>\S.*)$", re.S)
@@ -591,7 +592,8 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     if body[0].type == "paragraph" and _TASK.match(plain(inline_children(body[0]))):
         return None
     _make(ctx, NoteKind.QA, front, blocks_of(body), node)
-    return i + 1  # what the answer holds may make notes of its own
+    ctx.answers.update(id(b) for b in body if b.type in ("bullet_list", "ordered_list"))
+    return i + 1  # what the answer holds may make notes of its own (inside an answer, its terms only)
 
 
 _EXERCISES = re.compile(r"exercises?|problems|quiz|习题|练习|思考题|作业|课后题", re.IGNORECASE)
@@ -1106,6 +1108,12 @@ def _marked(children: list[Token]) -> str:
     return "".join(out)
 
 
+# `**线性高斯模型**（状态转移、观测都是线性的，噪声为高斯分布）`: a bold term glossed in words right after it.
+_GLOSSED = re.compile(
+    r"\x01(?P<term>[^\x01\x02$]{2,20})\x02\s*[（(](?P<gloss>[^()（）]{6,80})[)）]"
+    r"|(?<![A-Za-z\x01])(?P<latin>[A-Z][A-Za-z-]{2,}(?: [A-Za-z-]{2,}){0,2})[（(](?P<latin_gloss>[^()（）]{8,80})[)）]"
+)
+_NOT_GLOSS = re.compile(r"\s*(?:如|例如|比如|譬如|或|或者|即|也就是|e\.g\.|i\.e\.|[A-Za-z])", re.IGNORECASE)
 _ALIAS_VERB = re.compile(r"^(?:也|又|亦|或)(?:称|叫|被称)|^简称")
 
 
@@ -1116,6 +1124,13 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     node = nodes[i]
     text = _marked(inline_children(node))
     terms = []
+    for glossed in _GLOSSED.finditer(text):
+        term = (glossed["term"] or glossed["latin"]).strip()
+        gloss = glossed["gloss"] or glossed["latin_gloss"]
+        worded = len(re.findall(r"[\u4e00-\u9fff]", gloss)) >= (6 if glossed["term"] else 8)
+        named = term_like(term, max_cjk=12) and not generic(term) and not question_like(term)
+        if worded and named and not _NOT_GLOSS.match(gloss):
+            terms.append(term)
     for match in _NAMED.finditer(text):
         term = (match[1] or match["aliased"]).strip()
         if ctx.claimed_by and _ALIAS_VERB.search(text[max(0, match.start() - 1) : match.end()]):
