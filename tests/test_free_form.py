@@ -409,6 +409,16 @@ def test_a_bold_term_glossed_in_words_and_the_points_of_a_questions_answer(rende
     assert keys(notes) == ["concept:线性高斯模型", "concept:plateau", "qa:为什么需要卷积网络"]
 
 
+def test_a_question_answered_after_a_figure_and_a_term_named_in_a_formulas_where_line(render_md):
+    notes, _ = render_md(
+        "# 优化\n\n> 什么是损失面的平滑性？\n>\n> ![](fig.png)\n>\n> 平滑的损失面上梯度变化缓慢，梯度下降更容易。\n\n"
+        "参数按下式更新：\n\n$$w \\leftarrow w - \\alpha g$$\n\n其中 $\\alpha$ 是**学习率**（控制每一步走多远，需要手动设置）。\n",
+        extra={"fig.png": b"\x89PNG\r\n\x1a\n"},
+    )
+    assert keys(notes) == ["qa:什么是损失面的平滑性", "formula:参数按下式更新", "concept:学习率"]
+    assert "梯度变化缓慢" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
 def test_a_question_with_dots_in_its_math_and_facets_of_a_long_heading(render_md):
     notes, _ = render_md(
         "# 学习理论\n\n（当 $M$ 无穷大时 $P[B_1 \\ or \\ ... \\ B_M]$ 的上界会出什么问题？）\n\n"

@@ -17,7 +17,7 @@ from ..structure import Chapter, Location, Note, SourceFile
 from ..structure.notes import walk_with_maps
 from .assets import AssetResolver
 from .context import Context, Explanation, normalise_key
-from .rules import NAMES, RULES
+from .rules import NAMES, RULES, Rule
 from .rules.formulas import display_token
 from .rules.terms import steps_list
 from .tokens import inline_children, inline_fragment, inline_meta_id, plain, trim, with_content, without_attributes
@@ -138,6 +138,18 @@ def _stray_dollars(ctx: Context, node: SyntaxTreeNode) -> None:
             return
 
 
+def _also_inside(
+    ctx: Context, nodes: list[SyntaxTreeNode], start: int, end: int, additive: list[Rule], claimed_by: str
+) -> None:
+    """The blocks a rule took with it (a formula's `其中 $\\alpha$ 是**学习率**`) are still read for the terms
+    they name: the rules that look at every block see them too."""
+    for j in range(start, min(end, len(nodes))):
+        for rule in additive:
+            if nodes[j].type in rule.applies_to:
+                ctx.rule, ctx.claimed_by = rule.name, claimed_by
+                rule.fn(ctx, nodes, j)
+
+
 def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
     """Offer each block to the rules; the first enabled rule that claims it wins."""
     rules = [rule for rule in RULES if rule.name in ctx.rules and not rule.also]
@@ -178,6 +190,8 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
                     ctx.rule = rule.name
                     if rule.fn(ctx, nodes, i) is not None and end is None:
                         end, claimed_by = i + 1, rule.name
+        if end is not None and end > i + 1 and not claimed_by.startswith("skip-"):
+            _also_inside(ctx, nodes, i + 1, end, additive, claimed_by)
         ctx.rule = claimed_by
         if kind == "heading":
             ctx.answering = claimed_by in _QUESTION_RULES or claimed_by == "facet"

@@ -584,12 +584,13 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     for block in nodes[i + 1 :]:
         if block.type in ("heading", "hr", "html_block") or len(body) >= _MAX_QUESTION_ANSWER:
             break
-        if block.type == "paragraph" and plain(inline_children(block)).strip().endswith(("?", "？")):
-            break  # the next question
+        if block.type == "paragraph" and question_paragraph(block):
+            break  # the next question (`……吗？`, `（……吗？）`)
         body.append(block)
-    if not body or not (_prose(body[0]) or body[0].type in ("bullet_list", "ordered_list", "math_block")):
+    said = [b for b in body if not (b.type == "paragraph" and only_images(b))]  # a figure may come first
+    if not said or not (_prose(said[0]) or said[0].type in ("bullet_list", "ordered_list", "math_block")):
         return None
-    if body[0].type == "paragraph" and _TASK.match(plain(inline_children(body[0]))):
+    if said[0].type == "paragraph" and _TASK.match(plain(inline_children(said[0]))):
         return None
     _make(ctx, NoteKind.QA, front, blocks_of(body), node)
     ctx.answers.update(id(b) for b in body if b.type in ("bullet_list", "ordered_list"))
