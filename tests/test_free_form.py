@@ -591,6 +591,18 @@ def test_a_heading_that_names_the_formula_below_or_announces_the_terms_below(ren
     ], keys(notes)
 
 
+def test_a_topic_heading_is_asked_to_be_explained_unless_it_only_names_a_thing(render_md):
+    notes, _ = render_md(
+        "# 隐马尔可夫模型\n\n#### 观测序列概率的计算\n\n"
+        "直接枚举所有状态序列的代价是指数级的，前向算法把它降到线性，每一步只保留到当前时刻的部分概率。\n\n"
+        "#### VC Dimension of Perceptrons\n\n"
+        "对 d 维感知机，能被打散的点最多有 d+1 个，所以它的取值正好是参数的个数。\n\n"
+        "#### 协方差矩阵相等的情形\n\n下面分别给出三种情况的判别函数。\n"
+    )
+    assert keys(notes) == ["qa:讲解 观测序列概率的计算"]
+    assert notes[0].fields["Front"].count("讲解") == 1  # type: ignore[attr-defined]
+
+
 def test_a_technique_heading_explained_right_below_it(render_md):
     notes, _ = render_md(
         "# 正则化\n\n### 5.1.3 Dropout\n\n在训练过程中每次迭代时，将各层的输出节点以一定概率随机置为 0。\n\n"

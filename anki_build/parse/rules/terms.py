@@ -40,7 +40,7 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION_START = re.compile(
-    r"是指|指的是|是一种|是一个|是用|是将|是对|就是|即|表示|定义为|称为|用于|用来|"
+    r"是指(?!数)|指的是|是一种|是一个|是用|是将|是对|就是|即|表示|定义为|称为|用于|用来|"
     r"\bis\b|\bare\b|\brefers to\b|\bmeans\b|\bdenotes\b|\bdefined as\b|\bdescribes\b",
     re.IGNORECASE,
 )
@@ -844,7 +844,7 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     if _framing(nodes[i], text):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' frames the text around it", rule=ctx.rule)
         return None
-    short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 3
+    short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 5
     if short and technical(text) and term_like(text):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names a thing; it is not asked about", rule=ctx.rule)
         return None
