@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 
 import pytest
 
@@ -328,14 +329,48 @@ def test_check_render_renders_again_only_the_sides_that_changed(tmp_path, monkey
 
     cold = check()
     renderings = 2 * cold["sides"]  # day and night
-    assert cold["reused"] == 0 and cold["sides"] == 8 and cold["found"]
+    assert cold["reused"] == 0 and cold["sides"] == 8 and cold["found"] and cold["imported"] == 4
     again = check()
-    assert again["reused"] == renderings and again["found"] == cold["found"]
+    assert again["reused"] == renderings and again["found"] == cold["found"] and again["imported"] == 0
     chapter = root / "02.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("$y$ 的定义", "$y^2$ 的新定义"), encoding="utf-8")
     edited = check()
     assert edited["reused"] == renderings - 2 and edited["found"] == cold["found"]  # 丙's back, day and night
-    for path in (cache / "render").glob("*/*.json"):
+    assert edited["imported"] == 1  # only 丙 went through Anki again
+    for path in [*(cache / "render").glob("*/*.json"), *(cache / "anki-cards").glob("*/*.json")]:
         path.write_text("{not json", encoding="utf-8")
     damaged = check()
-    assert damaged["reused"] == 0 and damaged["found"] == cold["found"]
+    assert damaged["reused"] == 0 and damaged["found"] == cold["found"] and damaged["imported"] == 4
+    assert damaged["sides"] == cold["sides"]
+
+
+def test_cards_from_the_memo_and_a_partial_import_are_the_ones_a_whole_import_gives(tmp_path, sample_notes):
+    """`check --render` imports only the notes Anki has not rendered before: their cards, and those from the
+    memo, must be exactly what importing the whole deck gives (same ids, sources, decks, HTML)."""
+    import shutil as sh
+
+    from anki_build.commands.build import finish, prepare
+    from anki_build.phone.cards import CardsMemo, anki_version, cards_of, deck_cards
+
+    root = tmp_path / "notes"
+    sh.copytree(sample_notes, root)
+    prepared = prepare(root, "notes", tmp_path / "deck.apkg")
+    built = finish(prepared, write_lock=False)
+    assert built.output is not None and prepared.deck is not None and prepared.lock is not None
+    whole = cards_of(built.output)
+    try:
+        expected = sorted((c.id, c.source, c.kind, c.deck, c.question, c.answer) for c in whole.cards)
+    finally:
+        whole.close()
+    mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
+    memo = CardsMemo(tmp_path / "memo", anki_version())
+    half = prepared.deck.notes[:24:3]
+    for note in half:  # some notes rendered before, the rest now: both must agree with the whole import
+        first, _, _ = deck_cards(replace(prepared.deck, notes=[note]), mods, tmp_path / note.guid, memo)
+        assert first
+    cards, media, imported = deck_cards(prepared.deck, mods, tmp_path / "all", memo)
+    assert imported == len(prepared.deck.notes) - len(half)
+    assert sorted((c.id, c.source, c.kind, c.deck, c.question, c.answer) for c in cards) == expected
+    assert {p.name for p in media.iterdir()} == set(prepared.deck.media.files)
+    again, _, imported = deck_cards(prepared.deck, mods, tmp_path / "again", memo)
+    assert imported == 0 and again == cards

@@ -95,7 +95,7 @@ def default_output(root: Path, deck: str) -> Path:
 
 
 @contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def no_cyclic_gc() -> Iterator[None]:
     """A build allocates millions of short-lived tokens and frees them at the end; CPython's cyclic collector
     would traverse them again and again (a third of the build time on a large book, and worse than linear on
     one huge file). Reference counting still frees everything; the collector runs again when the build ends."""
@@ -122,7 +122,7 @@ def build(
     progress: Progress | None = None,
 ) -> BuildSummary:
     """parse → render → identify → package. With `plan_only`, stop before anything is written."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         prepared = prepare(
             root, display_root, output, strict=strict, now=now, check=check, reset_lock=reset_lock, progress=progress
         )

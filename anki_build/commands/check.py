@@ -155,6 +155,7 @@ class RenderSummary:
     strict: bool = False
     engines: tuple[str, ...] = ("chromium",)
     reused: int = 0  # sides whose measurements came from the render memo (this exact HTML, renderer, mode)
+    imported: int = 0  # notes Anki rendered this time (the others' cards came from the memo of its rendering)
     disagreements: list[dict[str, object]] = field(default_factory=list)  # what one engine reports and not the other
     problems: list[dict[str, object]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -178,6 +179,7 @@ class RenderSummary:
             "isolation": self.isolation,
             "seconds": round(self.seconds, 2),
             "reused": self.reused,
+            "imported": self.imported,
             "engines": list(self.engines),
             "disagreements": self.disagreements,
             "counts": self.counts(),
@@ -210,9 +212,9 @@ def render(
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
     from ..phone.browser import Phone, find_chromium, find_webkit
-    from ..phone.cards import cards_of
-    from ..phone.memo import SideMemo, renderer_id
-    from .build import build
+    from ..phone.cards import CardsMemo, anki_version, deck_cards, require_backend
+    from ..phone.memo import SideMemo, due_for_pruning, renderer_id
+    from .build import finish, no_cyclic_gc, prepare
 
     started = time.perf_counter()
     memo_folder = cache_dir() / "render"
@@ -221,36 +223,37 @@ def render(
         find_webkit()
     assets = mathjax_root(cache_dir())
     results: list[tuple[str, str, SideResult]] = []
+    require_backend()
     with tempfile.TemporaryDirectory(prefix="anki-build-render-") as scratch:
-        built = build(root, display_root, Path(scratch) / "deck.apkg", write_lock=False, progress=progress)
+        with no_cyclic_gc():
+            prepared = prepare(root, display_root, Path(scratch) / "deck.apkg", progress=progress)
+            built = finish(prepared, write_lock=False) if prepared.deck is not None else prepared.done()
         summary = RenderSummary(diagnostics=list(built.diagnostics), strict=strict, engines=engines)
-        if built.output is None:
+        if built.output is None or prepared.deck is None or prepared.lock is None:
             return summary
         if progress is not None:
             progress("import into Anki", 0, 1)
-        rendered = cards_of(built.output)
-        try:
-            sides = [
-                (f"{c.id}/{side}", html)
-                for c in rendered.cards
-                for side, html in (("front", c.question), ("back", c.answer))
-            ]
-            sources = {c.id: c.source for c in rendered.cards}
-            with Phone(assets, rendered.media) as phone:
-                for engine in engines:
-                    memo = SideMemo(memo_folder, renderer_id(engine, phone.height))
-                    run = phone.check if engine == "chromium" else phone.check_webkit
-                    if progress is not None:
-                        progress(f"render in {engine}", 0, 1)
-                    try:
-                        for mode, found in measure_sides(run, memo, sides, phone).items():
-                            results += [(engine, mode, r) for r in found]
-                    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                        summary.diagnostics.append(_render_failed(display_root, f"{engine}: {exc}"))
-                    summary.reused += memo.reused
-                summary.isolation, blocked = phone.isolation, list(phone.blocked)
-        finally:
-            rendered.close()
+        mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
+        cards_memo = CardsMemo(cache_dir() / "anki-cards", anki_version())
+        cards, media, summary.imported = deck_cards(prepared.deck, mods, Path(scratch), cards_memo)
+        sides = [(f"{c.id}/{side}", html) for c in cards for side, html in (("front", c.question), ("back", c.answer))]
+        sources = {c.id: c.source for c in cards}
+        with Phone(assets, media) as phone:
+            for engine in engines:
+                memo = SideMemo(memo_folder, renderer_id(engine, phone.height))
+                run = phone.check if engine == "chromium" else phone.check_webkit
+                if progress is not None:
+                    progress(f"render in {engine}", 0, 1)
+                try:
+                    for mode, found in measure_sides(run, memo, sides, phone).items():
+                        results += [(engine, mode, r) for r in found]
+                except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                    summary.diagnostics.append(_render_failed(display_root, f"{engine}: {exc}"))
+                summary.reused += memo.reused
+            summary.isolation, blocked = phone.isolation, list(phone.blocked)
+        if due_for_pruning(cache_dir() / "render-pruned"):
+            SideMemo(memo_folder, "").prune()
+            cards_memo.prune()
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
     report = Report()
     summary.sides = sum(1 for engine, mode, _ in results if mode == "day" and engine == engines[0])

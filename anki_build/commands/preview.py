@@ -175,24 +175,26 @@ def preview(
 
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
-    from ..phone.cards import cards_of
-    from .build import build
+    from ..phone.cards import CardsMemo, anki_version, deck_cards, require_backend
+    from .build import finish, no_cyclic_gc, prepare
 
     assets = mathjax_root(cache_dir())
+    require_backend()
     with tempfile.TemporaryDirectory(prefix="anki-build-preview-") as scratch:
-        built = build(root, display_root, Path(scratch) / "deck.apkg", write_lock=False)
-        if built.output is None:
+        with no_cyclic_gc():
+            prepared = prepare(root, display_root, Path(scratch) / "deck.apkg")
+            built = finish(prepared, write_lock=False) if prepared.deck is not None else prepared.done()
+        if built.output is None or prepared.deck is None or prepared.lock is None:
             return None, list(built.diagnostics)
-        rendered = cards_of(built.output)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            for item in rendered.media.iterdir():
-                shutil.copy2(item, out / item.name)
-            problems, measured = _measure(rendered.cards, assets, rendered.media) if measure else ({}, "")
-            cards = list(rendered.cards)
-            blocks = {card.id: _block(card, problems.get(card.id, [])) for card in cards}
-        finally:
-            rendered.close()
+        mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
+        cards, media = deck_cards(
+            prepared.deck, mods, Path(scratch), CardsMemo(cache_dir() / "anki-cards", anki_version())
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        for item in media.iterdir():
+            shutil.copy2(item, out / item.name)
+        problems, measured = _measure(cards, assets, media) if measure else ({}, "")
+        blocks = {card.id: _block(card, problems.get(card.id, [])) for card in cards}
     _copy_mathjax(assets, out)
     chapters: dict[str, list[str]] = {}
     flagged = [blocks[c.id] for c in cards if problems.get(c.id)]

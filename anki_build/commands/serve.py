@@ -9,7 +9,6 @@ under the notes folder: no lock, no deck.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import html
 import http.server
 import json
@@ -78,10 +77,9 @@ _TAIL = """<script>
 
 
 def _fingerprint(note: RenderedNote, cards: str) -> str:
-    """What Anki's rendering of a note depends on: its fields and deck and the card files (`cards`, their
-    fingerprint), not its GUID or time, which a preview build may vary."""
-    parts = [cards, note.notetype, note.deck, json.dumps(note.fields, sort_keys=True, ensure_ascii=False)]
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    from ..phone.cards import note_fingerprint
+
+    return note_fingerprint(note.fields, note.notetype, note.deck, cards)
 
 
 def _rel(source: str) -> str:

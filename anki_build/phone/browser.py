@@ -352,7 +352,7 @@ class Phone:
         self.server = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(handler, directory=str(self.root))
         )
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self.proxy = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.profile = Path(tempfile.mkdtemp(prefix="anki-build-chromium-"))
         if self.prefix:

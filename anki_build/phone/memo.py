@@ -100,3 +100,16 @@ class SideMemo:
                 with contextlib.suppress(OSError):
                     if now - path.stat().st_mtime > age:
                         path.unlink()
+
+
+def due_for_pruning(stamp: Path, every: float = 86400) -> bool:
+    """True at most once per `every` seconds (the time of the `stamp` file): pruning walks every entry."""
+    try:
+        if time.time() - stamp.stat().st_mtime < every:
+            return False
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    return True
