@@ -187,9 +187,8 @@ def preview(
         if built.output is None or prepared.deck is None or prepared.lock is None:
             return None, list(built.diagnostics)
         mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
-        cards, media = deck_cards(
-            prepared.deck, mods, Path(scratch), CardsMemo(cache_dir() / "anki-cards", anki_version())
-        )
+        memo = CardsMemo(cache_dir() / "anki-cards", anki_version())
+        cards, media, _ = deck_cards(prepared.deck, mods, Path(scratch), memo)
         out.mkdir(parents=True, exist_ok=True)
         for item in media.iterdir():
             shutil.copy2(item, out / item.name)
