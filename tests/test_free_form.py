@@ -419,6 +419,25 @@ def test_a_question_answered_after_a_figure_and_a_term_named_in_a_formulas_where
     assert "梯度变化缓慢" in notes[0].fields["Back"]  # type: ignore[attr-defined]
 
 
+def test_fronts_about_numbered_equations_or_announcing_a_section_are_not_made(render_md):
+    notes, _ = render_md(
+        "# 模型评估\n\n## 式(2.3)的解释\n\n这里的分母是样本总数，分子是分错的样本数。\n\n"
+        "## 式(2.5)到式(2.7)的推导\n\n先把期望展开，再交换求和顺序，就得到了结论。\n\n"
+        "本节介绍两种常用的评估方法：\n\n- 留出法：把数据集划分为互斥的两部分。\n"
+        "- 交叉验证法：把数据集划分为 k 个大小相似的子集。\n\n"
+        '其中 $\\ell_\\epsilon$ 称为"$\\epsilon$ 不敏感损失"，它对小误差不计损失。\n'
+    )
+    assert keys(notes) == ["concept:留出法", "concept:交叉验证法"]
+
+
+def test_the_terms_inside_the_list_that_answers_a_bold_question(render_md):
+    notes, _ = render_md(
+        "# 过拟合\n\n总结：\n\n**如何缓解过拟合**：\n\n1. 模型层面：\n    - 权重衰减（Weight Decay），更新时把参数按比例缩小。\n"
+        "    - 降低模型的复杂度。\n2. 数据层面：\n    - 数据增强（Data Augmentation），对样本做随机变换。\n"
+    )
+    assert keys(notes) == ["qa:如何缓解过拟合", "concept:权重衰减 weight decay", "concept:数据增强 data augmentation"]
+
+
 def test_a_question_with_dots_in_its_math_and_facets_of_a_long_heading(render_md):
     notes, _ = render_md(
         "# 学习理论\n\n（当 $M$ 无穷大时 $P[B_1 \\ or \\ ... \\ B_M]$ 的上界会出什么问题？）\n\n"

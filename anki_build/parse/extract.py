@@ -298,7 +298,14 @@ def _without_echoes(ctx: Context) -> list[Note]:
             continue
         term = _core(note.front.plain())
         for other, (first, last), name in spans:
-            if other is note or other.rule in _ADDITIVE or not name or not (first <= note.location.line <= last):
+            umbrella = other.rule == "heading-topic"  # "explain X and Y" does not define X
+            if (
+                other is note
+                or other.rule in _ADDITIVE
+                or umbrella
+                or not name
+                or not first <= note.location.line <= last
+            ):
                 continue
             if term and (term in name or term.endswith(name)):
                 ctx.explain(note.location.line, f"'{note.key[:40]}' is shown and named on another card; dropped")

@@ -189,6 +189,9 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
             return i + 1
         back = blocks_of(below)
         end = i + 1 if node.parent is not None and node.parent.type == "list_item" else i + 1 + len(below)
+        if question_like(text) and all(b.type in ("bullet_list", "ordered_list") for b in below):
+            ctx.answers.update(id(b) for b in below)  # `**如何缓解过拟合**：` ⏎ its list: the terms in it count
+            end = i + 1
     if question_like(text):
         mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
         ctx.add_pair(NoteKind.QA, [*term, text_token(mark)] if not text.endswith(("?", "？")) else term, back, where)

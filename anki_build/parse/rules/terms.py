@@ -309,6 +309,8 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
     text = plain(term)
     if not term_like(text, max_cjk=_MAX_TERM_CJK) or not _names_something(text) or _PREDICATE.search(text):
         return False
+    if announces(text):  # `本节介绍无向图模型的著名代表之一：`
+        return False
     if _DESCRIPTION.search(bare(text)) or _STEP_NAME.match(text.strip()) or _ASPECT.search(bare(text)):
         return False
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
@@ -749,8 +751,8 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not term_like(text, max_cjk=12, max_words=5) or text.casefold() in _generic_headings():
         return None
-    if _framing(nodes[i], text):
-        return None
+    if _framing(nodes[i], text) or EQUATION_REF.search(text):
+        return None  # `式(14.2)的解释`: about the book's numbered equations, not a term
     body = _section_body(nodes, i)
     if body and _facet_list(body[0]):
         _make(ctx, NoteKind.CONCEPT, children, blocks_of(body[:1]), nodes[i])
@@ -764,7 +766,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     if first.rstrip().endswith(COLONS) and _formula_next(body, 0) and not _says_more_than_the_lead_in(text, first):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names the formula below; that is the note")
         return None
-    if announces(first) or re.search(r"(?:参考|参见|详见|见)\s*$", re.sub(r"[。.]\s*$", "", first)):
+    one_sentence = len([part for part in re.split(r"[。！？!?]|\.\s", first) if part.strip()]) <= 1
+    points_away = re.search(r"(?:参考|参见|详见|见)\s*$", re.sub(r"[。.]\s*$", "", first)) is not None
+    if (announces(first) and one_sentence) or points_away:
         ctx.explain(
             ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' announces or points elsewhere", rule=ctx.rule
         )
@@ -801,6 +805,10 @@ _FRAME = re.compile(
     r"^(?:chapter|part|lesson|lecture|section|step)\s*\d+\b|\bexamples?\b|\bsummary\b|\brecap\b|\bindex\b",
     re.IGNORECASE,
 )
+
+
+# A book's numbered equations (`式(14.2)的解释`, `Derivation of Eq. (3)`): a front about them needs the page.
+EQUATION_REF = re.compile(r"式\s*[(（]\s*\d|公式\s*[(（]?\s*\d|\b(?:eq|equation)s?\.?\s*\(?\d", re.IGNORECASE)
 
 
 def _framing(node: SyntaxTreeNode, text: str) -> bool:
@@ -843,6 +851,9 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
         return None
     if _framing(nodes[i], text):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' frames the text around it", rule=ctx.rule)
+        return None
+    if EQUATION_REF.search(text):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' points at numbered equations the card cannot show")
         return None
     short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 5
     if short and technical(text) and term_like(text):
@@ -1134,6 +1145,8 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
             terms.append(term)
     for match in _NAMED.finditer(text):
         term = (match[1] or match["aliased"]).strip()
+        if "$" in term:
+            continue  # `"$\epsilon$不敏感损失函数"`: a name with math in it is not shown as plain text
         if ctx.claimed_by and _ALIAS_VERB.search(text[max(0, match.start() - 1) : match.end()]):
             continue  # `**样本空间**：也称为"输入空间"`: another name for the term this paragraph defines
         if term_like(term, max_cjk=12) and not generic(term):
@@ -1230,7 +1243,7 @@ _NOT_SYMBOL_SUBJECT = re.compile(
 
 # `- $\boldsymbol{u}_n: n_u\times 1$ 为控制向量，是系统的一个可测量的输入。`: a symbol named, then said more about.
 _SYMBOL_FIRST = re.compile(
-    r"^\s*\$(?P<math>[^$]{1,80})\$\s*(?:为|是|表示|代表)\s*\x01?(?P<term>[^\x01\x02$，,。；;：:（(\s]{2,14})\x02?"
+    r"^\s*\$(?P<math>[^$]{1,80})\$\s*(?:为|是|表示|代表)\s*\x01?(?P<term>[^\x01\x02$，,。；;：:（(\s]{2,14}?)\x02?"
     r"\s*(?:[（(][^()（）$]{0,30}[)）])?(?:或[^\x01\x02$，,。；;：:（(\s]{2,14})?\s*[，,。；;]\s*(?P<after>\S.*)$",
     re.S,
 )
@@ -1246,9 +1259,10 @@ def _symbol_first(ctx: Context, node: SyntaxTreeNode, text: str) -> int | None:
         return None  # `$F$ 为状态转移矩阵。`: a name only; what it is, is not said
     if not term_like(term, max_cjk=12) or generic(term) or not _names_something(term) or _PREDICATE.search(term):
         return None
-    if not re.search(
+    quantity = re.search(
         r"(?:矩阵|向量|变量|参数|常数|函数|噪声|协方差|方差|均值|概率|集合?|空间|系数|因子|率|值|量)$", term
-    ):
+    )
+    if not quantity or re.search(r"(?:数量|个数|数目|次数|维度|维数)$", term):
         return None  # `$n$ 为样本数，…`: only quantities and objects are named this way, not counts or steps
     ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
     return 1
