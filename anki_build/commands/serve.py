@@ -147,8 +147,7 @@ class Preview:
         return min(saved, key=lambda rel: (rel not in snapshot.files, rel), default="")
 
     def _build(self) -> Snapshot:
-        from ..package import write_package
-        from ..phone.cards import cards_of
+        from ..phone.cards import render_in_anki
         from .build import prepare
 
         prepared = prepare(self.root, self.display_root, self.scratch / "deck.apkg", check=True, progress=self.progress)
@@ -165,18 +164,8 @@ class Preview:
         missing = {fp: note for note, fp in zip(deck.notes, prints, strict=True) if fp not in self._cards}
         fresh: set[str] = set()
         if missing:
-            from ..render.html import Media
-
             mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
-            part = self.scratch / "changed.apkg"
-            write_package(dataclasses.replace(deck, notes=list(missing.values()), media=Media()), part, mods)
-            rendered = cards_of(part)
-            try:
-                by_key: dict[str, list[CardSides]] = {}
-                for card in rendered.cards:
-                    by_key.setdefault(card.id.rsplit("/", 1)[0], []).append(card)
-            finally:
-                rendered.close()
+            by_key = render_in_anki(deck, list(missing.values()), mods, self.scratch / "changed.apkg")
             for fp, note in missing.items():
                 cards = by_key.get(note.fields["Key"], [])
                 self._cards[fp] = cards

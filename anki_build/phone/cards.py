@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..render import RenderedDeck
+    from ..render import RenderedDeck, RenderedNote
 
 
 class BackendUnavailable(RuntimeError):
@@ -148,32 +148,42 @@ class CardsMemo:
 
     def prune(self, age: float = 30 * 86400) -> None:
         """Notes nobody has rendered for a month go (old versions of edited notes)."""
-        import contextlib
-        import time
+        from .memo import prune_folder
 
-        if self.folder is None:
-            return
-        now = time.time()
-        with contextlib.suppress(OSError):
-            for path in self.folder.glob("*/*"):
-                with contextlib.suppress(OSError):
-                    if now - path.stat().st_mtime > age:
-                        path.unlink()
+        prune_folder(self.folder, age)
 
 
 _SIDE_FIELDS = ("id", "source", "kind", "deck", "question", "answer")
 
 
-def deck_cards(
-    deck: RenderedDeck, mods: dict[str, int], scratch: Path, memo: CardsMemo
-) -> tuple[list[CardSides], Path]:
-    """Every card of `deck` as Anki renders it, in note order, and a folder holding the deck's media.
+def render_in_anki(
+    deck: RenderedDeck, notes: list[RenderedNote], mods: dict[str, int], part: Path
+) -> dict[str, list[CardSides]]:
+    """The cards of `notes` (from `deck`), rendered by Anki through a package of their own at `part`, by note key."""
+    import dataclasses
 
-    Notes whose rendering the memo holds are not imported again: only the others go, in a package of
-    their own, through a scratch collection (importing a whole book takes most of a re-check)."""
     from ..package import write_package
     from ..render.html import Media
 
+    write_package(dataclasses.replace(deck, notes=notes, media=Media()), part, mods)
+    rendered = cards_of(part)
+    try:
+        by_key: dict[str, list[CardSides]] = {}
+        for card in rendered.cards:
+            by_key.setdefault(card.id.rsplit("/", 1)[0], []).append(card)
+    finally:
+        rendered.close()
+    return by_key
+
+
+def deck_cards(
+    deck: RenderedDeck, mods: dict[str, int], scratch: Path, memo: CardsMemo
+) -> tuple[list[CardSides], Path, int]:
+    """Every card of `deck` as Anki renders it, in note order, a folder holding the deck's media, and how
+    many notes went through Anki this time.
+
+    Notes whose rendering the memo holds are not imported again: only the others go, in a package of
+    their own, through a scratch collection (importing a whole book takes most of a re-check)."""
     media = scratch / "media"
     media.mkdir(parents=True, exist_ok=True)
     for name, data in deck.media.files.items():
@@ -182,17 +192,7 @@ def deck_cards(
     known = {fp: memo.get(fp) for fp in dict.fromkeys(prints)}
     missing = {fp: note for note, fp in zip(deck.notes, prints, strict=True) if known[fp] is None}
     if missing:
-        import dataclasses
-
-        part = scratch / "changed.apkg"
-        write_package(dataclasses.replace(deck, notes=list(missing.values()), media=Media()), part, mods)
-        rendered = cards_of(part)
-        try:
-            by_key: dict[str, list[CardSides]] = {}
-            for card in rendered.cards:
-                by_key.setdefault(card.id.rsplit("/", 1)[0], []).append(card)
-        finally:
-            rendered.close()
+        by_key = render_in_anki(deck, list(missing.values()), mods, scratch / "changed.apkg")
         for fp, note in missing.items():
             known[fp] = by_key.get(note.fields["Key"], [])
             memo.put(fp, known[fp])

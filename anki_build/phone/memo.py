@@ -92,14 +92,19 @@ class SideMemo:
 
     def prune(self, age: float = 30 * 86400) -> None:
         """Sides nobody has checked for a month go (old versions of edited cards)."""
-        if self.folder is None:
-            return
-        now = time.time()
-        with contextlib.suppress(OSError):
-            for path in self.folder.glob("*/*"):
-                with contextlib.suppress(OSError):
-                    if now - path.stat().st_mtime > age:
-                        path.unlink()
+        prune_folder(self.folder, age)
+
+
+def prune_folder(folder: Path | None, age: float) -> None:
+    """Remove the entries (`folder/xx/key.json`) not used for `age` seconds: a hit touches its file."""
+    if folder is None:
+        return
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for path in folder.glob("*/*"):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > age:
+                    path.unlink()
 
 
 def due_for_pruning(stamp: Path, every: float = 86400) -> bool:
