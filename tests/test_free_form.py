@@ -438,6 +438,20 @@ def test_the_terms_inside_the_list_that_answers_a_bold_question(render_md):
     assert keys(notes) == ["qa:如何缓解过拟合", "concept:权重衰减 weight decay", "concept:数据增强 data augmentation"]
 
 
+def test_an_english_formula_label_is_its_last_sentence_and_keeps_the_spaces_of_its_line_breaks(render_md):
+    notes, report = render_md(
+        "# Linear models\n\nA model maps features to a prediction. The assumption of linearity says that the\n"
+        "expected target is a weighted sum of the features:\n\n$$\\hat y = w^T x + b$$\n\n"
+        "In the convention used throughout these notes, with column vectors everywhere, we stack\n"
+        "the elements of a vector vertically:\n\n$$x = [x_1, x_2]^T$$\n"
+    )
+    fronts = [" ".join(n.fields["Front"].split()) for n in notes]  # type: ignore[attr-defined]
+    assert "The assumption of linearity says that the expected target is a weighted sum" in fronts[0]
+    assert "A model maps" not in fronts[0]
+    assert "we stack the elements of a vector vertically" in fronts[1]
+    assert not [d for d in report.items if d.code == "front-too-long"]
+
+
 def test_a_question_with_dots_in_its_math_and_facets_of_a_long_heading(render_md):
     notes, _ = render_md(
         "# 学习理论\n\n（当 $M$ 无穷大时 $P[B_1 \\ or \\ ... \\ B_M]$ 的上界会出什么问题？）\n\n"

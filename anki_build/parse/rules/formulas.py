@@ -123,7 +123,7 @@ def _label_of(node: SyntaxTreeNode | None) -> tuple[list[Token], bool] | None:
     return strip_trailing_colon(text), True
 
 
-_END = re.compile(r"[。！？!?；;]")
+_END = re.compile(r"[。！？!?；;]|(?<!e\.g)(?<!i\.e)(?<!etc)(?<!\bvs)\.(?=\s|$)")  # `. ` ends an English sentence
 _MAX_LABEL = 80
 
 
@@ -139,9 +139,8 @@ def last_sentence(children: list[Token]) -> list[Token]:
             content = token.content.rstrip(" :：")
             cut = max((m.end() for m in marks.finditer(content)), default=-1)
             if cut > 0 and (n < len(children) - 1 or cut < len(content)):
-                children = trim([Token("text", "", 0), *children[n + 1 :]])
-                rest = token.content[cut:]
-                children = trim([_text(rest), *children]) if rest.strip() else children
+                rest = token.content[cut:]  # the softbreak after it stays: `vectors ⏎ by` is `vectors by`
+                children = trim([*([_text(rest)] if rest.strip() else []), *children[n + 1 :]])
                 break
     return children
 
