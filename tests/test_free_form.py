@@ -206,6 +206,14 @@ def test_connective_formula_labels_fall_back_to_the_heading_and_chains_are_one_d
     assert "向量范数" in fronts[0] and "\\(\\|x\\|_1\\)" in fronts[0] and "\\(\\|x\\|_\\infty\\)" in fronts[1]
 
 
+def test_a_substitution_step_is_not_a_formula_name(render_md):
+    notes, _ = render_md(
+        "# 线性模型\n\n## 对数几率回归的似然\n\n将 $w$ 代入对数几率回归可得：\n\n$$\\ell(w) = \\sum_i \\ln p(y_i \\mid x_i; w)$$\n"
+    )
+    [formula] = by_kind(notes, "formula")
+    assert "对数几率回归的似然" in formula.fields["Front"] and "代入" not in formula.fields["Front"]  # type: ignore[attr-defined]
+
+
 # language
 def test_prompts_follow_each_files_language(notes):
     from conftest import parse
