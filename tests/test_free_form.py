@@ -780,3 +780,15 @@ def test_gold_files_hold_paths_lines_and_short_keys_only():
     assert len(list(GOLD.glob("*.json"))) >= 40
     assert sum(json.loads(p.read_text())["split"] == "holdout" for p in GOLD.glob("*.json")) >= 5
     assert Path(GOLD).is_dir()
+
+
+def test_a_line_break_inside_chinese_text_joins_the_lines_on_the_card(render_md):
+    """Chromium, which Anki and AnkiDroid render with, would show a stray space where a Chinese line wraps."""
+    notes, _ = render_md(
+        "# 术语\n\n**过拟合**：模型在训练集上表现很好，\n但在新数据上很差。\n\n"
+        "**Overfitting**: the model fits the\ntraining noise.\n\n**混合**：由 Adam\n优化器训练。\n"
+    )
+    backs = [n.fields["Back"] for n in notes]  # type: ignore[attr-defined]
+    assert "表现很好，但在新数据上很差" in backs[0]
+    assert "fits the\ntraining" in backs[1] or "fits the training" in backs[1]
+    assert "Adam\n优化器" in backs[2]  # a Latin word next to the break keeps the separation

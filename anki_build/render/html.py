@@ -65,6 +65,9 @@ def _highlight(code: str, language: str) -> str:
     return highlight_code(code, language)
 
 
+_WIDE = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
 class FieldRenderer(RendererHTML):
     """markdown-it's HTML renderer with Anki-specific rules for math, marks, images and code.
 
@@ -85,6 +88,14 @@ class FieldRenderer(RendererHTML):
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return f'<div class="ab-math">{self._math(tokens[idx].content, True, env)}</div>\n'
+
+    def softbreak(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """A line break inside Chinese text joins the lines: Chromium (Anki's, AnkiDroid's) would show a space."""
+        before = tokens[idx - 1].content[-1:] if idx > 0 and tokens[idx - 1].type == "text" else ""
+        after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) and tokens[idx + 1].type == "text" else ""
+        if _WIDE.match(before) and _WIDE.match(after):
+            return ""
+        return super().softbreak(tokens, idx, options, env)
 
     def mark_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         if env.get("cloze"):

@@ -6,6 +6,7 @@ stage decides how it looks, the parse stage only decides what it is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -76,10 +77,14 @@ def plain_text(tokens: list[Token]) -> str:
         elif token.type in ("text", "code_inline", "math_inline", "math_inline_double", "math_block"):
             parts.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
+            parts.append("\x00")
         elif token.type == "image":
             parts.append(plain_text(token.children or []))
-    return "".join(parts)
+    return _CJK_BREAK.sub("", "".join(parts)).replace("\x00", " ")
+
+
+# A line break inside Chinese text joins the two lines (`求和号内的⏎积分项` is `求和号内的积分项`), as a browser does.
+_CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\x00(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
 @dataclass

@@ -32,7 +32,8 @@ _LEAD = (
     "所以|因此|因而|于是|从而|即|则|故|可得|得到|可以得到|得|有|同理|同样地|同样|类似地|类似的|代入|带入|将|把|综上|由此|如下|那么|此时|这时|"
     "也就是说|也就是|也即|进而|接着|然后|其中|又因为|又|再|而|且|解得|整理得|展开得|化简得|推出|可知|由|根据|对其|对上式|"
     "so|thus|hence|therefore|then|which gives|giving|we get|we have|we obtain|this gives|that is|i\\.e\\.|where|and|"
-    "similarly|likewise|finally|next|now|recall that|note that|plugging|substituting|this|these|it"
+    "similarly|likewise|finally|next|now|recall that|note that|plugging|substituting|this|these|it|"
+    "after all|in other words|in particular|as a result|consequently|it follows that|combining|putting"
 )
 _LEADING = re.compile(rf"^(?:{_LEAD})(?![A-Za-z])", re.IGNORECASE)
 _POINTER = re.compile(
