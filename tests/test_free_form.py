@@ -683,6 +683,21 @@ def test_d2l_markup_is_removed_from_cards(render_md):
     assert ":numref:" not in back and "fig_tangent" not in back and ":cite:" not in back and "Spivak" not in back
 
 
+def test_d2l_highlight_marks_and_equation_labels_are_removed(render_md):
+    notes, _ = render_md(
+        "# Calculus\n\n## [**Dense Blocks**]\n\nA dense block concatenates the outputs of all previous layers.\n\n"
+        "## Derivatives\n\nFormally, [**the *derivative* of $f$ at $x$ is defined as**]\n\n"
+        "(**$$f'(x) = \\lim_{h \\to 0} \\frac{f(x+h) - f(x)}{h}.$$**)\n:eqlabel:`eq_derivative`\n"
+    )
+    assert keys(notes) == [
+        "concept:dense blocks",
+        "concept:derivatives",
+        "formula:the derivative of f at x is defined as",
+    ]
+    assert all("[" not in n.fields["Front"] and "eqlabel" not in n.fields["Back"] for n in notes)  # type: ignore[attr-defined]
+    assert "**" not in notes[2].fields["Front"] and "<strong>" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
+
+
 def test_explicit_syntax_wins_over_heuristics(render_md):
     notes, _ = render_md(
         "# 显式\n\n### Dropout\n\n**Dropout** {#my-dropout}：训练时随机丢弃神经元，防止共适应。\n\n"

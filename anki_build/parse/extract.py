@@ -52,7 +52,7 @@ def take_id(children: list[Token]) -> tuple[list[Token], str | None]:
     return out, found
 
 
-_ROLE = re.compile(r"(?:\(\s*)?:(label|numref|eqref|ref|cite|citet|citep|width|height|begin_tab|end_tab|tab):$")
+_ROLE = re.compile(r"(?:\(\s*)?:(label|eqlabel|numref|eqref|ref|cite|citet|citep|width|height|begin_tab|end_tab|tab):$")
 
 
 def drop_roles(children: list[Token]) -> list[Token]:
@@ -73,6 +73,31 @@ def drop_roles(children: list[Token]) -> list[Token]:
         )
         if "(" in match[0] and pending and pending[0].type == "text" and pending[0].content.lstrip()[:1] == ")":
             pending[0] = with_content(pending[0], pending[0].content.lstrip()[1:])
+    return [t for t in out if not (t.type == "text" and not t.content)]
+
+
+def drop_highlights(children: list[Token]) -> list[Token]:
+    """d2l marks the text its code cells illustrate as `[**…**]` or `(**…**)`: on a card the marks mean
+    nothing, and the bold they use is not the author's emphasis (nor a term to define)."""
+    out = list(children)
+    i = 1
+    while i < len(out):
+        before = out[i - 1]
+        if out[i].type == "strong_open" and before.type == "text" and before.content.endswith(("[", "(")):
+            closer = "]" if before.content.endswith("[") else ")"
+            depth, end = 0, None
+            for k in range(i, len(out)):
+                depth += {"strong_open": 1, "strong_close": -1}.get(out[k].type, 0)
+                if depth == 0:
+                    end = k
+                    break
+            after = out[end + 1] if end is not None and end + 1 < len(out) else None
+            if end is not None and after is not None and after.type == "text" and after.content.startswith(closer):
+                out[end + 1] = with_content(after, after.content[1:])
+                out[i - 1] = with_content(before, before.content[:-1])
+                del out[end], out[i]
+                continue
+        i += 1
     return [t for t in out if not (t.type == "text" and not t.content)]
 
 
@@ -352,7 +377,7 @@ def extract(
     )
     for token in tokens:
         if token.type == "inline" and token.children:
-            token.children, found = take_id(drop_roles(token.children))
+            token.children, found = take_id(drop_highlights(drop_roles(token.children)))
             if found:
                 token.meta["id"] = found
     walk(ctx, SyntaxTreeNode(tokens).children)
