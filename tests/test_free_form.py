@@ -692,7 +692,7 @@ def test_d2l_highlight_marks_and_equation_labels_are_removed(render_md):
     assert keys(notes) == [
         "concept:dense blocks",
         "concept:derivatives",
-        "formula:the derivative of f at x is defined as",
+        "formula:formally the derivative of f at x is defined as",
     ]
     assert all("[" not in n.fields["Front"] and "eqlabel" not in n.fields["Back"] for n in notes)  # type: ignore[attr-defined]
     assert "**" not in notes[2].fields["Front"] and "<strong>" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
