@@ -350,7 +350,7 @@ def test_cards_from_the_memo_and_a_partial_import_are_the_ones_a_whole_import_gi
     import shutil as sh
 
     from anki_build.commands.build import finish, prepare
-    from anki_build.phone.cards import CardsMemo, anki_version, cards_of, deck_cards
+    from anki_build.phone.cards import CardsMemo, cards_of, deck_cards, renderer_version
 
     root = tmp_path / "notes"
     sh.copytree(sample_notes, root)
@@ -363,7 +363,7 @@ def test_cards_from_the_memo_and_a_partial_import_are_the_ones_a_whole_import_gi
     finally:
         whole.close()
     mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
-    memo = CardsMemo(tmp_path / "memo", anki_version())
+    memo = CardsMemo(tmp_path / "memo", renderer_version())
     half = prepared.deck.notes[:24:3]
     for note in half:  # some notes rendered before, the rest now: both must agree with the whole import
         first, _, _ = deck_cards(replace(prepared.deck, notes=[note]), mods, tmp_path / note.guid, memo)

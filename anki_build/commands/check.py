@@ -212,7 +212,7 @@ def render(
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
     from ..phone.browser import Phone, find_chromium, find_webkit
-    from ..phone.cards import CardsMemo, anki_version, deck_cards, require_backend
+    from ..phone.cards import CardsMemo, deck_cards, renderer_version, require_backend
     from ..phone.memo import SideMemo, due_for_pruning, renderer_id
     from .build import finish, no_cyclic_gc, prepare
 
@@ -234,7 +234,7 @@ def render(
         if progress is not None:
             progress("import into Anki", 0, 1)
         mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
-        cards_memo = CardsMemo(cache_dir() / "anki-cards", anki_version())
+        cards_memo = CardsMemo(cache_dir() / "anki-cards", renderer_version())
         cards, media, summary.imported = deck_cards(prepared.deck, mods, Path(scratch), cards_memo)
         sides = [(f"{c.id}/{side}", html) for c in cards for side, html in (("front", c.question), ("back", c.answer))]
         sources = {c.id: c.source for c in cards}

@@ -175,7 +175,7 @@ def preview(
 
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
-    from ..phone.cards import CardsMemo, anki_version, deck_cards, require_backend
+    from ..phone.cards import CardsMemo, deck_cards, renderer_version, require_backend
     from .build import finish, no_cyclic_gc, prepare
 
     assets = mathjax_root(cache_dir())
@@ -187,7 +187,7 @@ def preview(
         if built.output is None or prepared.deck is None or prepared.lock is None:
             return None, list(built.diagnostics)
         mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
-        memo = CardsMemo(cache_dir() / "anki-cards", anki_version())
+        memo = CardsMemo(cache_dir() / "anki-cards", renderer_version())
         cards, media, _ = deck_cards(prepared.deck, mods, Path(scratch), memo)
         out.mkdir(parents=True, exist_ok=True)
         for item in media.iterdir():

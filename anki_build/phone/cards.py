@@ -87,13 +87,18 @@ def note_fingerprint(fields: dict[str, str], notetype: str, deck: str, cards: st
 MEMO_FORMAT = 1
 
 
-def anki_version() -> str:
+def renderer_version() -> str:
+    """What Anki's rendering of a note depends on besides the note: the backend's version, and anki-build's
+    own code (which assembles the note types and the package)."""
     from importlib.metadata import PackageNotFoundError, version
 
+    from ..incremental import code_version
+
     try:
-        return version("anki")
+        backend = version("anki")
     except PackageNotFoundError:
-        return "unknown"
+        backend = "unknown"
+    return f"{backend}\x00{code_version()}"
 
 
 class CardsMemo:
