@@ -460,6 +460,16 @@ def test_an_english_formula_label_is_its_last_sentence_and_keeps_the_spaces_of_i
     assert not [d for d in report.items if d.code == "front-too-long"]
 
 
+def test_english_prose_that_calls_a_marked_word_a_term(render_md):
+    notes, _ = render_md(
+        "# Calculus\n\nThe expression on the right is called a *limit*: it tells us what happens as $h$ shrinks.\n\n"
+        "When $f'(x)$ exists, $f$ is said to be **differentiable** at $x$.\n\n"
+        "The vector of all partial derivatives is known as the *gradient\nvector* of $f$.\n\n"
+        "It is *very* important to check this, and the result is *called* often in practice.\n"
+    )
+    assert keys(notes) == ["concept:limit", "concept:differentiable", "concept:gradient vector"]
+
+
 def test_a_question_with_dots_in_its_math_and_facets_of_a_long_heading(render_md):
     notes, _ = render_md(
         "# 学习理论\n\n（当 $M$ 无穷大时 $P[B_1 \\ or \\ ... \\ B_M]$ 的上界会出什么问题？）\n\n"

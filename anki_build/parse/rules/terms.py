@@ -1103,14 +1103,17 @@ def _outline_tokens(node: SyntaxTreeNode) -> list[Token]:
     return out
 
 
-def _marked(children: list[Token]) -> str:
-    """The text with bold spans between \x01 and \x02 and inline math as `$…$`."""
+def _marked(children: list[Token], *, emphasis: bool = False) -> str:
+    """The text with bold spans between \x01 and \x02 (with `emphasis`, italic ones between \x03 and \x04)
+    and inline math as `$…$`."""
     out = []
     for token in children:
         if token.type == "strong_open":
             out.append("\x01")
         elif token.type == "strong_close":
             out.append("\x02")
+        elif emphasis and token.type in ("em_open", "em_close"):
+            out.append("\x03" if token.type == "em_open" else "\x04")
         elif token.type.startswith("math_inline"):
             out.append(f"${token.content}$")
         elif token.type in ("text", "code_inline"):
@@ -1126,6 +1129,12 @@ _GLOSSED = re.compile(
     r"|(?<![A-Za-z\x01])(?P<latin>[A-Z][A-Za-z-]{2,}(?: [A-Za-z-]{2,}){0,2})[（(](?P<latin_gloss>[^()（）]{8,80})[)）]"
 )
 _NOT_GLOSS = re.compile(r"\s*(?:如|例如|比如|譬如|或|或者|即|也就是|e\.g\.|i\.e\.|[A-Za-z])", re.IGNORECASE)
+# English prose naming a term it marks: `This term is called a *limit*`, `f is said to be *differentiable*`.
+_CALLED = re.compile(
+    r"\b(?:is|are|be)\s+(?:(?:often|also|usually|commonly)\s+)?(?:called|known\s+as|termed|referred\s+to\s+as|"
+    r"said\s+to\s+be)\s+(?:an?\s+|the\s+)?[\x01\x03](?P<term>[^\x01-\x04]{2,40})[\x02\x04]",
+    re.IGNORECASE,
+)
 _ALIAS_VERB = re.compile(r"^(?:也|又|亦|或)(?:称|叫|被称)|^简称")
 
 
@@ -1142,6 +1151,10 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         worded = len(re.findall(r"[\u4e00-\u9fff]", gloss)) >= (6 if glossed["term"] else 8)
         named = term_like(term, max_cjk=12) and not generic(term) and not question_like(term)
         if worded and named and not _NOT_GLOSS.match(gloss):
+            terms.append(term)
+    for called in _CALLED.finditer(_marked(inline_children(node), emphasis=True)):
+        term = " ".join(called["term"].split())
+        if term_like(term, max_words=4) and not generic(term) and not re.search(r"[\x01-\x04$]", term):
             terms.append(term)
     for match in _NAMED.finditer(text):
         term = (match[1] or match["aliased"]).strip()
