@@ -697,13 +697,16 @@ def test_d2l_highlight_marks_and_equation_labels_are_removed(render_md):
     notes, _ = render_md(
         "# Calculus\n\n## [**Dense Blocks**]\n\nA dense block concatenates the outputs of all previous layers.\n\n"
         "## Derivatives\n\nFormally, [**the *derivative* of $f$ at $x$ is defined as**]\n\n"
-        "(**$$f'(x) = \\lim_{h \\to 0} \\frac{f(x+h) - f(x)}{h}.$$**)\n:eqlabel:`eq_derivative`\n"
+        "(**$$f'(x) = \\lim_{h \\to 0} \\frac{f(x+h) - f(x)}{h}.$$**)\n:eqlabel:`eq_derivative`\n\n"
+        "**损失**：记作 L(**w**)，是参数 **w** 的函数。\n"
     )
     assert keys(notes) == [
         "concept:dense blocks",
         "concept:derivatives",
         "formula:formally the derivative of f at x is defined as",
+        "concept:损失",
     ]
+    assert "L(<strong>w</strong>)" in notes[3].fields["Back"]  # type: ignore[attr-defined]  # not a d2l mark
     assert all("[" not in n.fields["Front"] and "eqlabel" not in n.fields["Back"] for n in notes)  # type: ignore[attr-defined]
     assert "**" not in notes[2].fields["Front"] and "<strong>" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
 

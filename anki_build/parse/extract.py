@@ -83,7 +83,8 @@ def drop_highlights(children: list[Token]) -> list[Token]:
     i = 1
     while i < len(out):
         before = out[i - 1]
-        if out[i].type == "strong_open" and before.type == "text" and before.content.endswith(("[", "(")):
+        opens = before.type == "text" and before.content.endswith(("[", "("))
+        if out[i].type == "strong_open" and opens and (len(before.content) == 1 or before.content[-2].isspace()):
             closer = "]" if before.content.endswith("[") else ")"
             depth, end = 0, None
             for k in range(i, len(out)):
@@ -92,7 +93,8 @@ def drop_highlights(children: list[Token]) -> list[Token]:
                     end = k
                     break
             after = out[end + 1] if end is not None and end + 1 < len(out) else None
-            if end is not None and after is not None and after.type == "text" and after.content.startswith(closer):
+            closes = after is not None and after.type == "text" and after.content.startswith(closer)
+            if end is not None and after is not None and closes and not after.content[1:2].isalnum():
                 out[end + 1] = with_content(after, after.content[1:])
                 out[i - 1] = with_content(before, before.content[:-1])
                 del out[end], out[i]
