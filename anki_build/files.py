@@ -174,3 +174,77 @@ def clean_stale(path: Path) -> None:
                 import shutil
 
                 shutil.rmtree(entry.path, ignore_errors=True)
+
+
+MONTH = 30 * 86400
+
+
+class JsonMemo:
+    """One JSON file per key under `folder/xx/` (None: remember nothing). An entry is trusted only when it
+    parses and carries this memo's format and its own key; a hit touches the file, so pruning keeps it."""
+
+    format = 1
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.reused = 0
+
+    def _path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / key[:2] / f"{key}.json"
+
+    def read(self, key: str) -> dict[str, object] | None:
+        """The entry's data, or None (no folder, no entry, damaged, foreign)."""
+        import json
+
+        if self.folder is None:
+            return None
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("format") != self.format or data.get("key") != key:
+            return None
+        return data
+
+    def hit(self, key: str) -> None:
+        """The entry was used: count it and keep it from pruning."""
+        with contextlib.suppress(OSError):
+            os.utime(self._path(key))
+        self.reused += 1
+
+    def write(self, key: str, data: dict[str, object]) -> None:
+        import json
+
+        if self.folder is None:
+            return
+        try:
+            text = json.dumps({"format": self.format, "key": key, **data}, ensure_ascii=False)
+        except (TypeError, ValueError):  # what the memo cannot hold is worked out again next time
+            return
+        write_cache(self._path(key), text.encode())
+
+
+def prune_folder(folder: Path | None, age: float = MONTH) -> None:
+    """Remove the entries (`folder/xx/key.json`) not used for `age` seconds: a hit touches its file."""
+    if folder is None:
+        return
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for path in folder.glob("*/*"):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > age:
+                    path.unlink()
+
+
+def due_for_pruning(stamp: Path, every: float = 86400) -> bool:
+    """True at most once per `every` seconds (the time of the `stamp` file): pruning walks every entry."""
+    try:
+        if time.time() - stamp.stat().st_mtime < every:
+            return False
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    return True

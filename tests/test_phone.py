@@ -362,7 +362,7 @@ def test_cards_from_the_memo_and_a_partial_import_are_the_ones_a_whole_import_gi
         expected = sorted((c.id, c.source, c.kind, c.deck, c.question, c.answer) for c in whole.cards)
     finally:
         whole.close()
-    mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
+    mods = prepared.lock.notetype_mods()
     memo = CardsMemo(tmp_path / "memo", renderer_version())
     half = prepared.deck.notes[:24:3]
     for note in half:  # some notes rendered before, the rest now: both must agree with the whole import

@@ -332,11 +332,24 @@ def finish(prepared: Prepared, *, write_lock: bool = True) -> BuildSummary:
     return prepared.done()
 
 
+def scratch_build(
+    root: Path, display_root: str, out: Path, progress: Progress | None = None
+) -> tuple[BuildSummary, RenderedDeck | None, dict[str, int]]:
+    """A build to look at the cards (`check --render`, `preview`): the deck written to `out`, no lock. The
+    deck (None when there is none to look at) and its note types' times come back for the render stage."""
+    with no_cyclic_gc():
+        prepared = prepare(root, display_root, out, progress=progress)
+        built = finish(prepared, write_lock=False) if prepared.deck is not None else prepared.done()
+    if built.output is None or prepared.deck is None or prepared.lock is None:
+        return built, None, {}
+    return built, prepared.deck, prepared.lock.notetype_mods()
+
+
 def _write(prepared: Prepared, write_lock: bool) -> None:
     """The deck first, then the lock: the lock must never describe a deck that was not written."""
     assert prepared.deck is not None and prepared.lock is not None
     report, summary, lock = prepared.report, prepared.summary, prepared.lock
-    mods = {name: int(entry["changed"]) for name, entry in lock.notetypes.items()}
+    mods = lock.notetype_mods()
     from ..incremental import deck_digest, remember_output, unchanged_output
 
     lock_text = lock.dumps()

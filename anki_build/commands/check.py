@@ -210,11 +210,12 @@ def render(
     import time
 
     from ..derive.worker import cache_dir
+    from ..files import due_for_pruning, prune_folder
     from ..phone.assets import mathjax_root
     from ..phone.browser import Phone, find_chromium, find_webkit
     from ..phone.cards import CardsMemo, deck_cards, renderer_version, require_backend
-    from ..phone.memo import SideMemo, due_for_pruning, renderer_id
-    from .build import finish, no_cyclic_gc, prepare
+    from ..phone.memo import SideMemo, renderer_id
+    from .build import scratch_build
 
     started = time.perf_counter()
     memo_folder = cache_dir() / "render"
@@ -225,17 +226,16 @@ def render(
     results: list[tuple[str, str, SideResult]] = []
     require_backend()
     with tempfile.TemporaryDirectory(prefix="anki-build-render-") as scratch:
-        with no_cyclic_gc():
-            prepared = prepare(root, display_root, Path(scratch) / "deck.apkg", progress=progress)
-            built = finish(prepared, write_lock=False) if prepared.deck is not None else prepared.done()
+        built, deck, mods = scratch_build(root, display_root, Path(scratch) / "deck.apkg", progress)
         summary = RenderSummary(diagnostics=list(built.diagnostics), strict=strict, engines=engines)
-        if built.output is None or prepared.deck is None or prepared.lock is None:
+        if deck is None:
             return summary
         if progress is not None:
             progress("import into Anki", 0, 1)
-        mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
-        cards_memo = CardsMemo(cache_dir() / "anki-cards", renderer_version())
-        cards, media, summary.imported = deck_cards(prepared.deck, mods, Path(scratch), cards_memo)
+        cards_folder = cache_dir() / "anki-cards"
+        cards, media, summary.imported = deck_cards(
+            deck, mods, Path(scratch), CardsMemo(cards_folder, renderer_version())
+        )
         sides = [(f"{c.id}/{side}", html) for c in cards for side, html in (("front", c.question), ("back", c.answer))]
         sources = {c.id: c.source for c in cards}
         with Phone(assets, media) as phone:
@@ -252,8 +252,8 @@ def render(
                 summary.reused += memo.reused
             summary.isolation, blocked = phone.isolation, list(phone.blocked)
         if due_for_pruning(cache_dir() / "render-pruned"):
-            SideMemo(memo_folder, "").prune()
-            cards_memo.prune()
+            prune_folder(memo_folder)
+            prune_folder(cards_folder)
     prefix = "" if display_root in ("", ".") else display_root.rstrip("/") + "/"
     report = Report()
     summary.sides = sum(1 for engine, mode, _ in results if mode == "day" and engine == engines[0])

@@ -176,19 +176,16 @@ def preview(
     from ..derive.worker import cache_dir
     from ..phone.assets import mathjax_root
     from ..phone.cards import CardsMemo, deck_cards, renderer_version, require_backend
-    from .build import finish, no_cyclic_gc, prepare
+    from .build import scratch_build
 
     assets = mathjax_root(cache_dir())
     require_backend()
     with tempfile.TemporaryDirectory(prefix="anki-build-preview-") as scratch:
-        with no_cyclic_gc():
-            prepared = prepare(root, display_root, Path(scratch) / "deck.apkg")
-            built = finish(prepared, write_lock=False) if prepared.deck is not None else prepared.done()
-        if built.output is None or prepared.deck is None or prepared.lock is None:
+        built, deck, mods = scratch_build(root, display_root, Path(scratch) / "deck.apkg")
+        if deck is None:
             return None, list(built.diagnostics)
-        mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
         memo = CardsMemo(cache_dir() / "anki-cards", renderer_version())
-        cards, media, _ = deck_cards(prepared.deck, mods, Path(scratch), memo)
+        cards, media, _ = deck_cards(deck, mods, Path(scratch), memo)
         out.mkdir(parents=True, exist_ok=True)
         for item in media.iterdir():
             shutil.copy2(item, out / item.name)

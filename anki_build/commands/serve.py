@@ -164,7 +164,7 @@ class Preview:
         missing = {fp: note for note, fp in zip(deck.notes, prints, strict=True) if fp not in self._cards}
         fresh: set[str] = set()
         if missing:
-            mods = {name: int(entry["changed"]) for name, entry in prepared.lock.notetypes.items()}
+            mods = prepared.lock.notetype_mods()
             by_key = render_in_anki(deck, list(missing.values()), mods, self.scratch / "changed.apkg")
             for fp, note in missing.items():
                 cards = by_key.get(note.fields["Key"], [])

@@ -53,6 +53,11 @@ class Lock:
     removed: dict[str, LockEntry] = field(default_factory=dict)
     paused: dict[str, LockEntry] = field(default_factory=dict)
     notetypes: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def notetype_mods(self) -> dict[str, int]:
+        """Each note type's `mod`: when its templates or CSS last changed (what the package writes)."""
+        return {name: int(entry["changed"]) for name, entry in self.notetypes.items()}  # type: ignore[call-overload]
+
     # keys known only from an Anki collection (a lost lock): a note of the build may claim its key, but such a
     # note is never renamed into, never a tombstone, never pruned: it may be one the user made by hand
     adopted: set[str] = field(default_factory=set)

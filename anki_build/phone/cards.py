@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..files import JsonMemo
 
 if TYPE_CHECKING:
     from ..render import RenderedDeck, RenderedNote
@@ -77,9 +82,6 @@ def cards_of(apkg: Path) -> RenderedCards:
 def note_fingerprint(fields: dict[str, str], notetype: str, deck: str, cards: str) -> str:
     """What Anki's rendering of a note depends on: its fields, note type and deck, and the card files
     (`cards`, their fingerprint); not its GUID or times, which a scratch build may vary."""
-    import hashlib
-    import json
-
     parts = [cards, notetype, deck, json.dumps(fields, sort_keys=True, ensure_ascii=False)]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
@@ -101,61 +103,34 @@ def renderer_version() -> str:
     return f"{backend}\x00{code_version()}"
 
 
-class CardsMemo:
-    """Anki's question and answer HTML for each note, one JSON file per note fingerprint under `folder`
-    (None: remember nothing), keyed by the Anki version too. An entry that fails to parse or whose key does
-    not match is rendered again; deleting the folder is safe."""
+class CardsMemo(JsonMemo):
+    """Anki's question and answer HTML for each note, one JSON file per note fingerprint, keyed by the
+    renderer's version too (`renderer_version`)."""
+
+    format = MEMO_FORMAT
 
     def __init__(self, folder: Path | None, version: str) -> None:
-        self.folder, self.version = folder, version
-        self.reused = 0
+        super().__init__(folder)
+        self.version = version
 
     def _key(self, fingerprint: str) -> str:
-        import hashlib
-
-        return hashlib.sha256(f"{MEMO_FORMAT}\x00{self.version}\x00{fingerprint}".encode()).hexdigest()
-
-    def _path(self, key: str) -> Path:
-        assert self.folder is not None
-        return self.folder / key[:2] / f"{key}.json"
+        return hashlib.sha256(f"{self.version}\x00{fingerprint}".encode()).hexdigest()
 
     def get(self, fingerprint: str) -> list[CardSides] | None:
-        import contextlib
-        import json
-        import os
-
-        if self.folder is None:
-            return None
         key = self._key(fingerprint)
-        try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            if data.get("format") != MEMO_FORMAT or data.get("key") != key:
-                return None
-            cards = [CardSides(**{name: str(card[name]) for name in _SIDE_FIELDS}) for card in data["cards"]]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        data = self.read(key)
+        if data is None:
             return None
-        with contextlib.suppress(OSError):
-            os.utime(self._path(key))  # still in use: prune keeps it
-        self.reused += 1
+        try:
+            cards = [CardSides(**{name: str(card[name]) for name in _SIDE_FIELDS}) for card in data["cards"]]  # type: ignore[attr-defined]
+        except (KeyError, TypeError, AttributeError):
+            return None
+        self.hit(key)
         return cards
 
     def put(self, fingerprint: str, cards: list[CardSides]) -> None:
-        import dataclasses
-        import json
-
-        from ..files import write_cache
-
-        if self.folder is None or not cards:
-            return
-        key = self._key(fingerprint)
-        data = {"format": MEMO_FORMAT, "key": key, "cards": [dataclasses.asdict(card) for card in cards]}
-        write_cache(self._path(key), json.dumps(data, ensure_ascii=False).encode())
-
-    def prune(self, age: float = 30 * 86400) -> None:
-        """Notes nobody has rendered for a month go (old versions of edited notes)."""
-        from .memo import prune_folder
-
-        prune_folder(self.folder, age)
+        if cards:
+            self.write(self._key(fingerprint), {"cards": [dataclasses.asdict(card) for card in cards]})
 
 
 _SIDE_FIELDS = ("id", "source", "kind", "deck", "question", "answer")
@@ -165,8 +140,6 @@ def render_in_anki(
     deck: RenderedDeck, notes: list[RenderedNote], mods: dict[str, int], part: Path
 ) -> dict[str, list[CardSides]]:
     """The cards of `notes` (from `deck`), rendered by Anki through a package of their own at `part`, by note key."""
-    import dataclasses
-
     from ..package import write_package
     from ..render.html import Media
 

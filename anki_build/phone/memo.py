@@ -8,14 +8,10 @@ entry that fails to parse, or whose key does not match, is rendered again. Delet
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
-import time
 from pathlib import Path
 
-from ..files import write_cache
+from ..files import JsonMemo
 from .browser import SideResult
 
 FORMAT = 1
@@ -37,84 +33,35 @@ def renderer_id(engine: str, height: int) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-class SideMemo:
-    """One JSON file per side under `folder` (None: remember nothing)."""
+class SideMemo(JsonMemo):
+    """One JSON file per side, keyed by the side's HTML, the mode and the renderer."""
+
+    format = FORMAT
 
     def __init__(self, folder: Path | None, renderer: str) -> None:
-        self.folder, self.renderer = folder, renderer
-        self.reused = 0
+        super().__init__(folder)
+        self.renderer = renderer
 
     def key(self, mode: str, side_html: str) -> str:
         return hashlib.sha256(f"{self.renderer}\x00{mode}\x00{side_html}".encode()).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        assert self.folder is not None
-        return self.folder / key[:2] / f"{key}.json"
-
     def get(self, key: str, side_id: str) -> SideResult | None:
-        if self.folder is None:
+        data = self.read(key)
+        if data is None:
             return None
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT or data.get("key") != key:
-                return None
             result = SideResult(
                 id=side_id,
-                math=int(data["math"]),
-                problems=[{str(k): str(v) for k, v in p.items()} for p in data["problems"]],
-                viewport=[int(v) for v in data["viewport"]],
-                measures=dict(data["measures"]),
+                math=int(data["math"]),  # type: ignore[call-overload]
+                problems=[{str(k): str(v) for k, v in p.items()} for p in data["problems"]],  # type: ignore[attr-defined]
+                viewport=[int(v) for v in data["viewport"]],  # type: ignore[attr-defined]
+                measures=dict(data["measures"]),  # type: ignore[call-overload]
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        with contextlib.suppress(OSError):
-            os.utime(self._path(key))  # still in use: prune keeps it
-        self.reused += 1
+        self.hit(key)
         return result
 
     def put(self, key: str, result: SideResult) -> None:
-        if self.folder is None:
-            return
-        path = self._path(key)
-        data = {
-            "format": FORMAT,
-            "key": key,
-            "math": result.math,
-            "problems": result.problems,
-            "viewport": result.viewport,
-            "measures": result.measures,
-        }
-        try:
-            text = json.dumps(data, ensure_ascii=False)
-        except (TypeError, ValueError):  # measurements the memo cannot hold: measured again next time
-            return
-        write_cache(path, text.encode())
-
-    def prune(self, age: float = 30 * 86400) -> None:
-        """Sides nobody has checked for a month go (old versions of edited cards)."""
-        prune_folder(self.folder, age)
-
-
-def prune_folder(folder: Path | None, age: float) -> None:
-    """Remove the entries (`folder/xx/key.json`) not used for `age` seconds: a hit touches its file."""
-    if folder is None:
-        return
-    now = time.time()
-    with contextlib.suppress(OSError):
-        for path in folder.glob("*/*"):
-            with contextlib.suppress(OSError):
-                if now - path.stat().st_mtime > age:
-                    path.unlink()
-
-
-def due_for_pruning(stamp: Path, every: float = 86400) -> bool:
-    """True at most once per `every` seconds (the time of the `stamp` file): pruning walks every entry."""
-    try:
-        if time.time() - stamp.stat().st_mtime < every:
-            return False
-    except OSError:
-        pass
-    with contextlib.suppress(OSError):
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
-    return True
+        data = {"math": result.math, "problems": result.problems, "viewport": result.viewport}
+        self.write(key, {**data, "measures": result.measures})
