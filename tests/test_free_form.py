@@ -818,5 +818,5 @@ def test_a_line_break_inside_chinese_text_joins_the_lines_on_the_card(render_md)
     )
     backs = [n.fields["Back"] for n in notes]  # type: ignore[attr-defined]
     assert "表现很好，但在新数据上很差" in backs[0]
-    assert "fits the\ntraining" in backs[1] or "fits the training" in backs[1]
+    assert "fits the\ntraining" in backs[1]  # between Latin words the break stays (a space on screen)
     assert "Adam\n优化器" in backs[2]  # a Latin word next to the break keeps the separation
