@@ -20,7 +20,7 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from ..parse.assets import MAX_IMAGE_BYTES, Asset
 from ..parse.markdown import parser
-from ..structure.notes import plain_text
+from ..structure.notes import WIDE, plain_text
 from .sanitise import MathSlots, clean
 from .tex import math_html
 
@@ -65,7 +65,7 @@ def _highlight(code: str, language: str) -> str:
     return highlight_code(code, language)
 
 
-_WIDE = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+_WIDE = re.compile(f"[{WIDE}]")
 
 
 class FieldRenderer(RendererHTML):

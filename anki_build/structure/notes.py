@@ -84,7 +84,8 @@ def plain_text(tokens: list[Token]) -> str:
 
 
 # A line break inside Chinese text joins the two lines (`求和号内的⏎积分项` is `求和号内的积分项`), as a browser does.
-_CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\x00(?=[\u3000-\u9fff\uff00-\uffef])")
+WIDE = "\u3000-\u9fff\uff00-\uffef"  # CJK characters and punctuation: a line break between two of them joins them
+_CJK_BREAK = re.compile(f"(?<=[{WIDE}])\x00(?=[{WIDE}])")
 
 
 @dataclass
