@@ -20,7 +20,17 @@ from .context import Context, Explanation, normalise_key
 from .rules import NAMES, RULES, Rule
 from .rules.formulas import display_token
 from .rules.terms import steps_list
-from .tokens import inline_children, inline_fragment, inline_meta_id, plain, trim, with_content, without_attributes
+from .tokens import (
+    Node,
+    inline_children,
+    inline_fragment,
+    inline_meta_id,
+    node_text,
+    plain,
+    trim,
+    with_content,
+    without_attributes,
+)
 
 __all__ = ["Explanation", "extract", "normalise_key"]
 
@@ -222,7 +232,7 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
         ctx.rule = claimed_by
         if kind == "heading":
             ctx.answering = claimed_by in _QUESTION_RULES or claimed_by == "facet"
-            ctx.question = plain(inline_children(node)) if claimed_by in _QUESTION_RULES else ""
+            ctx.question = node_text(node) if claimed_by in _QUESTION_RULES else ""
             ctx.points_only = claimed_by == "facet"
         ctx.rule = ""
         if end is None:
@@ -382,7 +392,7 @@ def extract(
             token.children, found = take_id(drop_highlights(drop_roles(token.children)))
             if found:
                 token.meta["id"] = found
-    walk(ctx, SyntaxTreeNode(tokens).children)
+    walk(ctx, Node(tokens).children)
     _unused_checks(ctx, tokens)
     ctx.notes = _without_echoes(ctx)
     ctx.notes = _without_repeats(ctx)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import cached_property
 
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
@@ -16,12 +17,39 @@ from ..structure import Fragment
 COLONS = (":", "：")
 
 
+class Node(SyntaxTreeNode):
+    """A syntax-tree node that remembers what every rule asks of it: the rules read a block's type and
+    text many times, and the tokens under a node do not change once the walk starts."""
+
+    @cached_property
+    def type(self) -> str:  # type: ignore[override]
+        return SyntaxTreeNode.type.fget(self)  # type: ignore[attr-defined]
+
+    @cached_property
+    def inline(self) -> tuple[Token, ...]:
+        for child in self.children:
+            if child.type == "inline" and child.token is not None:
+                return tuple(child.token.children or ())
+        return ()
+
+    @cached_property
+    def text(self) -> str:
+        return plain(list(self.inline))
+
+
 def inline_children(node: SyntaxTreeNode) -> list[Token]:
     """The inline children of a paragraph, heading, dt or table cell node."""
+    if isinstance(node, Node):
+        return list(node.inline)
     for child in node.children:
         if child.type == "inline" and child.token is not None:
             return list(child.token.children or [])
     return []
+
+
+def node_text(node: SyntaxTreeNode) -> str:
+    """`plain(inline_children(node))`, computed once per node."""
+    return node.text if isinstance(node, Node) else plain(inline_children(node))
 
 
 def inline_meta_id(node: SyntaxTreeNode) -> str | None:

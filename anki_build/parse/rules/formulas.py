@@ -20,6 +20,7 @@ from ..tokens import (
     bold_term,
     inline_children,
     inline_fragment,
+    node_text,
     plain,
     strip_trailing_colon,
     text_token,
@@ -231,7 +232,7 @@ def _link(node: SyntaxTreeNode, derivation: bool) -> bool:
     label = _label_of(node)
     if label is None or not label[1]:
         return False
-    text = plain(inline_children(node))
+    text = node_text(node)
     short = _shown_length(inline_children(node)) <= _MAX_STEP
     return derivation and short and not example_label(text) and _DERIVES.search(text) is None
 
@@ -264,7 +265,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
         else:
             break
     extra_nodes: list[SyntaxTreeNode] = []
-    if end < len(nodes) and nodes[end].type == "paragraph" and WHERE.match(plain(inline_children(nodes[end]))):
+    if end < len(nodes) and nodes[end].type == "paragraph" and WHERE.match(node_text(nodes[end])):
         extra_nodes.append(nodes[end])
         end += 1
 

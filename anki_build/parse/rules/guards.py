@@ -10,7 +10,7 @@ import re
 from markdown_it.tree import SyntaxTreeNode
 
 from ..context import Context
-from ..tokens import inline_children, plain, trim
+from ..tokens import inline_children, node_text, trim
 from .words import METADATA, bare
 
 _TOC_MARK = re.compile(r"^\s*(?:\[TOC\]|\[\[_TOC_\]\]|\[\[toc\]\]|<!--\s*TOC\s*-->)\s*$", re.IGNORECASE)
@@ -57,10 +57,10 @@ def link_list(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 def toc(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`[TOC]` markers and a `目录`/`Contents` heading with the list under it."""
     node = nodes[i]
-    if node.type == "paragraph" and _TOC_MARK.match(plain(inline_children(node))):
+    if node.type == "paragraph" and _TOC_MARK.match(node_text(node)):
         ctx.explain(ctx.location(node).line, "a table-of-contents marker")
         return i + 1
-    if node.type == "heading" and _TOC_HEADING.match(bare(plain(inline_children(node)))):
+    if node.type == "heading" and _TOC_HEADING.match(bare(node_text(node))):
         end = i + 1
         while end < len(nodes) and nodes[end].type in ("bullet_list", "ordered_list", "paragraph"):
             end += 1
@@ -72,7 +72,7 @@ def toc(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 def metadata(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`作者：…`, `日期：…`, `2023-04-06：…`, `In [5]:` lines: facts about the note, not in it."""
     node = nodes[i]
-    text = plain(inline_children(node))
+    text = node_text(node)
     first = text.split("\n", 1)[0]
     if _META.match(first) or _DATE.match(first) or _PROMPT.match(first):
         ctx.explain(ctx.location(node).line, "metadata (author, date, source, …): no card")

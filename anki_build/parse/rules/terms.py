@@ -20,6 +20,7 @@ from ..tokens import (
     inline_children,
     inline_fragment,
     leading_bold,
+    node_text,
     only_images,
     paragraph_tokens,
     plain,
@@ -477,7 +478,7 @@ def bold_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         _make(ctx, NoteKind.CONCEPT, front, paragraph_tokens(definition, node.map), node)
         return i + 1
     body = _answer(nodes, i + 1)
-    if not body or nodes[i + 1].type != "paragraph" or not plain(inline_children(nodes[i + 1])).strip():
+    if not body or nodes[i + 1].type != "paragraph" or not node_text(nodes[i + 1]).strip():
         return None
     _make(ctx, NoteKind.CONCEPT, front, blocks_of(body), node)
     return i + 1
@@ -592,7 +593,7 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     said = [b for b in body if not (b.type == "paragraph" and only_images(b))]  # a figure may come first
     if not said or not (_prose(said[0]) or said[0].type in ("bullet_list", "ordered_list", "math_block")):
         return None
-    if said[0].type == "paragraph" and _TASK.match(plain(inline_children(said[0]))):
+    if said[0].type == "paragraph" and _TASK.match(node_text(said[0])):
         return None
     _make(ctx, NoteKind.QA, front, blocks_of(body), node)
     ctx.answers.update(id(b) for b in body if b.type in ("bullet_list", "ordered_list"))
@@ -640,7 +641,7 @@ def question_paragraph(node: SyntaxTreeNode) -> bool:
     """The block is one question on its own (what `question-line` turns into a card)."""
     if node.type != "paragraph":
         return False
-    text = re.sub(r"^[(（](.*)[)）]$", r"\1", re.sub(r"\s+", " ", plain(inline_children(node))).strip())
+    text = re.sub(r"^[(（](.*)[)）]$", r"\1", re.sub(r"\s+", " ", node_text(node)).strip())
     return text.endswith(("?", "？")) and len(text) <= _MAX_QUESTION_LINE and not _LEANING.match(text)
 
 
@@ -760,7 +761,7 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     if not body or not _prose(body[0]):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' has no prose right below it", rule=ctx.rule)
         return None
-    first = plain(inline_children(body[0]))
+    first = node_text(body[0])
     if _placeholder(first):
         return None
     if first.rstrip().endswith(COLONS) and _formula_next(body, 0) and not _says_more_than_the_lead_in(text, first):
@@ -781,7 +782,7 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     # `### 5.1.3 Dropout` over `在训练过程中……将输出节点以一定概率置为 0。`: a technique named by its heading
     # and explained in a sentence or two right below it
     named = len(text.split()) <= 3 and not re.search(r"[与和及&]|\b(?:and|vs|of)\b|^\w+ing\b", text, re.IGNORECASE)
-    story = re.match(r"\W*(?:chapter|part|lesson|episode)\s*\d", plain(inline_children(nodes[i])), re.IGNORECASE)
+    story = re.match(r"\W*(?:chapter|part|lesson|episode)\s*\d", node_text(nodes[i]), re.IGNORECASE)
     explained = (
         named
         and not story
@@ -863,15 +864,11 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     listed = bool(body) and body[0].type in ("bullet_list", "ordered_list") and len(body[0].children) >= 2
     if listed and sum(_item_defines(c) for c in body[0].children) >= 0.5 * len(body[0].children):
         return None  # a list of definitions: they are the notes
-    if (
-        not body
-        or not (_prose(body[0]) or listed)
-        or (_prose(body[0]) and _placeholder(plain(inline_children(body[0]))))
-    ):
+    if not body or not (_prose(body[0]) or listed) or (_prose(body[0]) and _placeholder(node_text(body[0]))):
         return None
     if _formula_next(body, 0):  # the prose only leads into a formula: the formulas are the notes
         return None
-    lead = plain(inline_children(body[0])) if _prose(body[0]) else ""
+    lead = node_text(body[0]) if _prose(body[0]) else ""
     if lead and (_ANNOUNCES_ALL.search(lead) or announces(lead)):
         ctx.explain(ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' only announces what follows")
         return None
@@ -992,7 +989,7 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None  # `例如：…` shows, `类内一致性：…` defines something else: neither says what the name is
     ctx.sections[7] = inline_fragment(children)  # it names the formulas below it, as a heading would
     core = re.sub(r"\s*[(（].*?[)）]", "", text).strip().casefold()
-    says_what = body[0].type == "paragraph" and plain(inline_children(body[0])).strip().casefold().startswith(core)
+    says_what = body[0].type == "paragraph" and node_text(body[0]).strip().casefold().startswith(core)
     leads_in = _ends_in_colon(inline_children(body[0])) and _formula_next(body, 0) and not says_what
     if body[0].type == "math_block" or leads_in:
         ctx.explain(ctx.location(node).line, f"'{text[:40]}' names the formula below; that is the note")
@@ -1079,7 +1076,7 @@ def _named(text: str) -> bool:
 
 def _head(item: SyntaxTreeNode) -> str:
     first = item.children[0] if item.children else None
-    return plain(inline_children(first)) if first is not None and first.type == "paragraph" else ""
+    return node_text(first) if first is not None and first.type == "paragraph" else ""
 
 
 def _linked(item: SyntaxTreeNode) -> bool:
@@ -1188,7 +1185,7 @@ def alias_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     node = nodes[i]
     if ctx.answering or ctx.claimed_by:
         return None  # inside an answer, or a note already made here
-    text = plain(inline_children(node))
+    text = node_text(node)
     made = 0
     if not 0 < len(_ALIAS_OPEN.findall(text)) < 3:
         return None  # no English name in brackets (the pattern below needs one), or a list of names
@@ -1218,7 +1215,7 @@ def subject_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     if ctx.claimed_by or ctx.points_only:
         return None
     node = nodes[i]
-    text = plain(inline_children(node)).strip()
+    text = node_text(node).strip()
     if len(text) < 12 or "是" not in text:  # every defining verb of the pattern has 是
         return None
     terms: list[str] = []
