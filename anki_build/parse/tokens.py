@@ -83,12 +83,15 @@ def with_content(token: Token, content: str) -> Token:
 
 
 def _blank(token: Token) -> bool:
-    return token.type in ("softbreak", "hardbreak") or (token.type == "text" and not token.content.strip())
+    kind = token.type
+    return kind == "softbreak" or kind == "hardbreak" or (kind == "text" and not token.content.strip())
 
 
 def trim(children: list[Token]) -> list[Token]:
     """Drop leading/trailing breaks and whitespace, copying only the tokens it changes."""
     start, end = 0, len(children)
+    if not end:
+        return []
     while start < end and _blank(children[start]):
         start += 1
     while end > start and _blank(children[end - 1]):

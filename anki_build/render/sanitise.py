@@ -199,6 +199,8 @@ class MathSlots:
 
 def finish(field: str, media_names: Container[str], slots: MathSlots | None = None) -> str:
     """The gate every field passes last (see the module docstring)."""
+    if not field.strip():
+        return ""
 
     def media_only(value: str) -> str | None:
         return value if value in media_names else None

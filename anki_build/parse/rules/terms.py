@@ -1132,6 +1132,7 @@ _CALLED = re.compile(
     r"said\s+to\s+be)\s+(?:an?\s+|the\s+)?[\x01\x03](?P<term>[^\x01-\x04]{2,40})[\x02\x04]",
     re.IGNORECASE,
 )
+_CALLING = re.compile(r"called|known|termed|referred|said", re.IGNORECASE)  # every verb _CALLED needs
 _ALIAS_VERB = re.compile(r"^(?:也|又|亦|或)(?:称|叫|被称)|^简称")
 
 
@@ -1142,14 +1143,16 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     node = nodes[i]
     text = _marked(inline_children(node))
     terms = []
-    for glossed in _GLOSSED.finditer(text):
+    glosses = _GLOSSED.finditer(text) if "(" in text or "（" in text else ()
+    for glossed in glosses:
         term = (glossed["term"] or glossed["latin"]).strip()
         gloss = glossed["gloss"] or glossed["latin_gloss"]
         worded = len(re.findall(r"[\u4e00-\u9fff]", gloss)) >= (6 if glossed["term"] else 8)
         named = term_like(term, max_cjk=12) and not generic(term) and not question_like(term)
         if worded and named and not _NOT_GLOSS.match(gloss):
             terms.append(term)
-    for called in _CALLED.finditer(_marked(inline_children(node), emphasis=True)):
+    called_in = _marked(inline_children(node), emphasis=True) if _CALLING.search(text) else ""
+    for called in _CALLED.finditer(called_in):
         term = " ".join(called["term"].split())
         if term_like(term, max_words=4) and not generic(term) and not re.search(r"[\x01-\x04$]", term):
             terms.append(term)
