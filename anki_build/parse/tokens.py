@@ -15,6 +15,7 @@ from markdown_it.tree import SyntaxTreeNode
 from ..structure import Fragment
 
 COLONS = (":", "：")
+LONE_PUNCT = " \t,，.。;；"  # what may stand next to a formula alone in its paragraph
 
 
 class Node(SyntaxTreeNode):
@@ -35,6 +36,13 @@ class Node(SyntaxTreeNode):
     @cached_property
     def text(self) -> str:
         return plain(list(self.inline))
+
+    @cached_property
+    def lone_math(self) -> Token | None:
+        """The one inline formula of a paragraph that holds nothing else (bar spaces and punctuation)."""
+        children = [t for t in trim(list(self.inline)) if not (t.type == "text" and not t.content.strip(LONE_PUNCT))]
+        ok = len(children) == 1 and children[0].type in ("math_inline", "math_inline_double")
+        return children[0] if ok else None
 
 
 def inline_children(node: SyntaxTreeNode) -> list[Token]:

@@ -17,6 +17,8 @@ from markdown_it.tree import SyntaxTreeNode
 from ...structure import Fragment, NoteKind
 from ..context import Context, normalise_key
 from ..tokens import (
+    LONE_PUNCT,
+    Node,
     bold_term,
     inline_children,
     inline_fragment,
@@ -80,13 +82,18 @@ def display_token(node: SyntaxTreeNode) -> Token | None:
         return node.token if node.token is not None else None
     if node.type != "paragraph":
         return None
-    children = [
-        t for t in trim(inline_children(node)) if not (t.type == "text" and not t.content.strip(" \t,，.。;；"))
-    ]
-    if len(children) != 1 or children[0].type not in ("math_inline", "math_inline_double"):
+    if isinstance(node, Node):
+        math = node.lone_math
+    else:
+        children = [
+            t for t in trim(inline_children(node)) if not (t.type == "text" and not t.content.strip(LONE_PUNCT))
+        ]
+        lone = len(children) == 1 and children[0].type in ("math_inline", "math_inline_double")
+        math = children[0] if lone else None
+    if math is None:
         return None
     token = Token("math_block", "math", 0)
-    token.block, token.content, token.markup, token.map = True, children[0].content, "$", node.map
+    token.block, token.content, token.markup, token.map = True, math.content, "$", node.map
     return token
 
 

@@ -344,6 +344,8 @@ def _make(
 def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`术语：定义` without bold, on a line or as a list item; or `术语：` with the definition in the next block."""
     node = nodes[i]
+    if ":" not in node_text(node) and "：" not in node_text(node):
+        return None
     lines = split_lines(inline_children(node))
     pairs = [_split_at_colon(trim(line)) for line in lines]
     made = 0
@@ -548,9 +550,11 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     会出什么问题？）`) answered by the blocks below it, or with `答：` after it on the same line."""
     from .formulas import naming_content
 
+    node = nodes[i]
+    if "?" not in node_text(node) and "？" not in node_text(node):
+        return None  # every question this rule reads ends in a question mark
     if any(_EXERCISES.search(section.plain()) for section in ctx.sections.values()):
         return None  # exercises ask; the notes do not answer
-    node = nodes[i]
     children = trim(inline_children(node))
     lines = split_lines(children)
     below: list[Token] = []
