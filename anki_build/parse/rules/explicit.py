@@ -20,6 +20,7 @@ from ..tokens import (
     inline_meta_id,
     is_cloze,
     join_lines,
+    node_text,
     only_images,
     paragraph_tokens,
     plain,
@@ -263,6 +264,8 @@ def _enumeration(rest: list[Token]) -> bool:
 def definition_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`Term :: sentence`, one per line of a paragraph."""
     node = nodes[i]
+    if "::" not in node_text(node):
+        return None
     made = False
     for offset, line in enumerate(split_lines(inline_children(node))):
         line = trim(line)

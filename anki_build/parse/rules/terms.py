@@ -1124,6 +1124,15 @@ def _marked(children: list[Token], *, emphasis: bool = False) -> str:
     return "".join(out)
 
 
+def _marked_node(node: SyntaxTreeNode, *, emphasis: bool = False) -> str:
+    """`_marked` of a block's text, computed once per block (several rules read it)."""
+    key = "_marked_emphasis" if emphasis else "_marked"
+    found = node.__dict__.get(key)
+    if found is None:
+        found = node.__dict__[key] = _marked(inline_children(node), emphasis=emphasis)
+    return found
+
+
 # `**线性高斯模型**（状态转移、观测都是线性的，噪声为高斯分布）`: a bold term glossed in words right after it.
 _GLOSSED = re.compile(
     r"\x01(?P<term>[^\x01\x02$]{2,20})\x02\s*[（(](?P<gloss>[^()（）]{6,80})[)）]"
@@ -1145,7 +1154,7 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if ctx.claimed_by in ("cloze", "qa-prefix"):
         return None  # the author made this paragraph the card they wanted (a cloze of the very name, say)
     node = nodes[i]
-    text = _marked(inline_children(node))
+    text = _marked_node(node)
     terms = []
     glosses = _GLOSSED.finditer(text) if "(" in text or "（" in text else ()
     for glossed in glosses:
@@ -1155,7 +1164,7 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         named = term_like(term, max_cjk=12) and not generic(term) and not question_like(term)
         if worded and named and not _NOT_GLOSS.match(gloss):
             terms.append(term)
-    called_in = _marked(inline_children(node), emphasis=True) if _CALLING.search(text) else ""
+    called_in = _marked_node(node, emphasis=True) if _CALLING.search(text) else ""
     for called in _CALLED.finditer(called_in):
         term = " ".join(called["term"].split())
         if term_like(term, max_words=4) and not generic(term) and not re.search(r"[\x01-\x04$]", term):
@@ -1294,7 +1303,9 @@ def symbol_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None
     if ctx.points_only:
         return None
     node = nodes[i]
-    text = _marked(inline_children(node))
+    text = _marked_node(node)
+    if "$" not in text:
+        return None  # both shapes name a symbol or a formula
     if _symbol_first(ctx, node, text):
         return i + 1
     found = _SYMBOL_TERM.match(text)
@@ -1461,7 +1472,7 @@ def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     node = nodes[i]
     if node.type == "heading":
         return facet_heading(ctx, nodes, i)
-    if ctx.answering or ctx.section is None:
+    if ctx.answering or ctx.section is None or (":" not in node_text(node) and "：" not in node_text(node)):
         return None
     found = _label_and_rest(trim(inline_children(node)))
     if found is None:
