@@ -294,10 +294,21 @@ def math_block_dollars(state: StateBlock, start: int, end: int, silent: bool) ->
     return True
 
 
+def math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Every display form, chosen by the line's first character: the block rules run on every line of a
+    file, and most lines start with neither `$` nor `\\`."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    begin = state.bMarks[start] + state.tShift[start]
+    first = state.src[begin : begin + 1]
+    if first == "$":
+        return math_block_dollars(state, start, end, silent) or math_block_single_dollar(state, start, end, silent)
+    if first == "\\":
+        return math_block_bracket(state, start, end, silent) or math_block_env(state, start, end, silent)
+    return False
+
+
 def math_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("escape", "math_inline", math_inline_dollar)
     md.inline.ruler.before("escape", "math_inline_bracket", math_inline_bracket)
-    md.block.ruler.before("fence", "math_block", math_block_dollars, {"alt": _INTERRUPTS})
-    md.block.ruler.before("fence", "math_block_bracket", math_block_bracket, {"alt": _INTERRUPTS})
-    md.block.ruler.before("fence", "math_block_single_dollar", math_block_single_dollar, {"alt": _INTERRUPTS})
-    md.block.ruler.before("fence", "math_block_env", math_block_env, {"alt": _INTERRUPTS})
+    md.block.ruler.before("fence", "math_block", math_block, {"alt": _INTERRUPTS})

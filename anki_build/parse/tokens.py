@@ -172,6 +172,9 @@ def join_lines(lines: list[list[Token]]) -> list[Token]:
 
 def leading_bold(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
     """`**X** rest` → (X, rest); None when the inline content does not start with bold."""
+    first = next((token for token in children if not _blank(token)), None)
+    if first is None or first.type != "strong_open":
+        return None  # most blocks: known before anything is copied
     children = trim(children)
     if not children or children[0].type != "strong_open":
         return None

@@ -651,6 +651,13 @@ def question_paragraph(node: SyntaxTreeNode) -> bool:
 
 def heading_text(node: SyntaxTreeNode) -> tuple[list[Token], str]:
     """A heading's words without numbering and without a trailing source link (`[[src](…)]`, `[src](…)`)."""
+    found = node.__dict__.get("_heading_text")
+    if found is None:
+        found = node.__dict__["_heading_text"] = _heading_text(node)
+    return list(found[0]), found[1]
+
+
+def _heading_text(node: SyntaxTreeNode) -> tuple[list[Token], str]:
     children = without_attributes(trim(inline_children(node)))
     while children and children[-1].type in ("link_close", "text") and _trailing_link(children):
         children = _trailing_link(children)
