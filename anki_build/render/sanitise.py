@@ -19,6 +19,7 @@ import html
 import re
 import secrets
 from collections.abc import Callable, Container
+from functools import lru_cache
 from html.parser import HTMLParser
 
 import nh3
@@ -201,7 +202,21 @@ def finish(field: str, media_names: Container[str], slots: MathSlots | None = No
     """The gate every field passes last (see the module docstring)."""
     if not field.strip():
         return ""
+    if "\ue000" not in field and not _IMAGE.search(field):
+        return _finish_alone(field)  # nothing in it depends on this note's formulas or this build's media
+    return _finish(field, media_names, slots)
 
+
+_IMAGE = re.compile(r"<\s*im", re.IGNORECASE)  # `<img`, and `<image>`, which a browser reads as `<img>`
+
+
+@lru_cache(maxsize=4096)
+def _finish_alone(field: str) -> str:
+    """Fields repeat across notes (a section's context line, a file's template text): each is done once."""
+    return _finish(field, (), None)
+
+
+def _finish(field: str, media_names: Container[str], slots: MathSlots | None) -> str:
     def media_only(value: str) -> str | None:
         return value if value in media_names else None
 
