@@ -1152,7 +1152,8 @@ _CALLED = re.compile(
     r"said\s+to\s+be)\s+(?:an?\s+|the\s+)?[\x01\x03](?P<term>[^\x01-\x04]{2,40})[\x02\x04]",
     re.IGNORECASE,
 )
-_CALLING = re.compile(r"called|known|termed|referred|said", re.IGNORECASE)  # every verb _CALLED needs
+_CALLING = ("called", "known", "termed", "referred", "said")  # every verb _CALLED needs
+_NAMING = "称叫谓记$"  # a character every form of _NAMED needs
 _ALIAS_VERB = re.compile(r"^(?:也|又|亦|或)(?:称|叫|被称)|^简称")
 
 
@@ -1171,12 +1172,14 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         named = term_like(term, max_cjk=12) and not generic(term) and not question_like(term)
         if worded and named and not _NOT_GLOSS.match(gloss):
             terms.append(term)
-    called_in = _marked_node(node, emphasis=True) if _CALLING.search(text) else ""
+    lowered = text.lower()
+    calling = any(word in lowered for word in _CALLING)
+    called_in = _marked_node(node, emphasis=True) if calling else ""
     for called in _CALLED.finditer(called_in):
         term = " ".join(called["term"].split())
         if term_like(term, max_words=4) and not generic(term) and not re.search(r"[\x01-\x04$]", term):
             terms.append(term)
-    for match in _NAMED.finditer(text):
+    for match in _NAMED.finditer(text) if any(c in text for c in _NAMING) else ():
         term = (match[1] or match["aliased"]).strip()
         if "$" in term:
             continue  # `"$\epsilon$不敏感损失函数"`: a name with math in it is not shown as plain text
