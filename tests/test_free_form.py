@@ -820,3 +820,24 @@ def test_a_line_break_inside_chinese_text_joins_the_lines_on_the_card(render_md)
     assert "表现很好，但在新数据上很差" in backs[0]
     assert "fits the\ntraining" in backs[1]  # between Latin words the break stays (a space on screen)
     assert "Adam\n优化器" in backs[2]  # a Latin word next to the break keeps the separation
+
+
+def test_an_english_article_before_the_bold_term_still_defines_it(render_md):
+    notes, _ = render_md(
+        "# Optimisers\n\nThe **Adam optimizer** is an adaptive method that keeps running averages of gradients.\n\n"
+        "A **saddle point** is a point where the gradient vanishes but which is not an extremum.\n\n"
+        "The **result** was surprising.\n\nThe **Adam optimizer** of our baseline diverged after a while.\n"
+    )
+    assert keys(notes) == ["concept:adam optimizer", "concept:saddle point"]
+    assert "running averages" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_a_challenges_section_is_one_question_not_a_card_per_problem(render_md):
+    notes, _ = render_md(
+        "# Dropout\n\n## Challenges\n\n"
+        "1. **Slower convergence**: training needs more epochs because each step sees a thinned network.\n"
+        "2. **Interaction with BN**: the variance shift between train and test hurts batch statistics.\n\n"
+        "# 批归一化\n\n## 挑战\n\n- **小批量**：批太小时统计量噪声很大，效果变差。\n- **序列模型**：长度不一，难以按批统计。\n"
+    )
+    assert keys(notes) == ["qa:challenges of dropout", "qa:批归一化的挑战"]
+    assert "thinned network" in notes[0].fields["Back"]  # type: ignore[attr-defined]

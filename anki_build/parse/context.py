@@ -51,6 +51,7 @@ class Context:
     rules: frozenset[str] = frozenset()  # names of the enabled rules
     language: str = "zh"
     sections: dict[int, Fragment] = field(default_factory=dict)
+    titles: int = 0  # level-1 headings so far: the first is the chapter's title, a later one a section
     subject: Fragment | None = None  # what a formula label named last (`（3）Sigmoid 函数：`): `其导数` is its
     formula_labels: dict[str, int] = field(default_factory=dict)
     pending_id: str | None = None  # from `{#id}` or `<!-- id: … -->`, for the next note

@@ -149,7 +149,10 @@ def _heading(ctx: Context, node: SyntaxTreeNode) -> None:
     for deeper in [lv for lv in ctx.sections if lv >= level]:
         del ctx.sections[deeper]
     children = without_attributes(trim(inline_children(node)))
-    if level >= 2 and not plain(children).endswith(("?", "？")):
+    if level == 1:
+        ctx.titles += 1
+    later_title = level == 1 and ctx.titles > 1  # a file of several topics: `# Dropout` … `# 批归一化`
+    if (level >= 2 or later_title) and not plain(children).endswith(("?", "？")):
         ctx.sections[level] = inline_fragment(children)
 
 

@@ -456,9 +456,10 @@ def _aspect_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int, term: li
 def bold_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`**Term** is …`, `**偏差** 是指 …`, `**Term** - …`; or a bold-only term line defined by the next block."""
     node = nodes[i]
-    found = leading_bold(inline_children(node))
+    children = inline_children(node)
+    found = leading_bold(children)
     if found is None:
-        return None
+        return _article_bold_term(ctx, node, children, i)
     term, rest = found
     text = plain(term)
     if text.rstrip().endswith(COLONS) or generic(text):
@@ -483,6 +484,24 @@ def bold_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if not body or nodes[i + 1].type != "paragraph" or not node_text(nodes[i + 1]).strip():
         return None
     _make(ctx, NoteKind.CONCEPT, front, blocks_of(body), node)
+    return i + 1
+
+
+_ARTICLE = re.compile(r"^(?:The|An?)\s+$")
+
+
+def _article_bold_term(ctx: Context, node: SyntaxTreeNode, children: list[Token], i: int) -> int | None:
+    """`The **Gradient Descent Algorithm** is a …`: English puts an article before the bold term."""
+    if len(children) < 3 or children[0].type != "text" or not _ARTICLE.match(children[0].content):
+        return None
+    found = leading_bold(children[1:])
+    if found is None:
+        return None
+    term, rest = found
+    text = plain(term)
+    if not rest or not _CUE.match(plain(trim(rest))) or not term_like(text) or generic(text) or question_like(text):
+        return None
+    _make(ctx, NoteKind.CONCEPT, trim(term), paragraph_tokens(trim(children), node.map), node)
     return i + 1
 
 
@@ -1390,7 +1409,8 @@ def list_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 _FACETS = word_set(
     "特点|特性|优点|缺点|优势|劣势|不足|局限|局限性|缺陷|作用|用途|应用|应用场景|适用场景|原理|基本原理|工作原理|"
     "核心思想|思想|思路|目的|意义|步骤|流程|本质|效果|影响|优缺点|注意事项|适用范围|使用场景|"
-    "pros|cons|advantages|disadvantages|limitations|benefits|drawbacks|applications"
+    "pros|cons|advantages|disadvantages|limitations|benefits|drawbacks|applications|"
+    "challenges|challenges and solutions|common challenges|pitfalls|common pitfalls|挑战|难点"
 )
 # A heading that names its subject and one side of it (`BN的问题`, `BN计算过程`); without `的` only the facets
 # that cannot end a name (`马尔可夫过程`, `优化问题` are names).
