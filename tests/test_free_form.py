@@ -841,3 +841,17 @@ def test_a_challenges_section_is_one_question_not_a_card_per_problem(render_md):
     )
     assert keys(notes) == ["qa:challenges of dropout", "qa:批归一化的挑战"]
     assert "thinned network" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_qizhong_before_a_formula_is_not_a_possessive(render_md):
+    notes, _ = render_md(
+        "# 卷积\n\n### 5.1.1 输出尺寸\n\n"
+        "当同时输入 $N$ 个样本，输入数据的维度为 $N \\times C \\times H \\times W$ ，卷积核数目为 $C_{out}$ ，"
+        "卷积步长为 $S$ ，四周的填充为 $P$ 时，输出数据的维度为 $N \\times C_{out} \\times H_{out} \\times W_{out}$ ，其中：\n\n"
+        "$$\nH_{out} = \\frac{H_{in} - K + 2P}{S} + 1\n$$\n\n"
+        "### Sigmoid 函数\n\n$$\n\\sigma(x) = \\frac{1}{1 + e^{-x}}\n$$\n\n其导数为：\n\n"
+        "$$\n\\sigma'(x) = \\sigma(x)(1 - \\sigma(x))\n$$\n"
+    )
+    fronts = [n.fields["Front"] for n in notes]  # type: ignore[attr-defined]
+    assert not any("的中" in f or "5.1.1" in f for f in fronts), fronts
+    assert any("Sigmoid 函数的导数" in f for f in fronts), fronts

@@ -379,7 +379,8 @@ def _counted(ctx: Context, key: str) -> str:
     return key if counts[key] == 1 else f"{key} {counts[key]}"
 
 
-_POSSESSIVE = re.compile(r"^\s*(?:其|它的|它们的|their\s+|its\s+)(?=\S)", re.IGNORECASE)
+# `其导数`, `its derivative`; not `其中` (where), `其实`, `其次`, `其他`/`其它`, `其余`
+_POSSESSIVE = re.compile(r"^\s*(?:其(?![中实次他它余])|它的|它们的|their\s+|its\s+)(?=\S)", re.IGNORECASE)
 
 
 def _unnumbered(children: list[Token]) -> list[Token]:
@@ -405,7 +406,7 @@ def _owned(ctx: Context, children: list[Token]) -> list[Token]:
         return children
     rest = _POSSESSIVE.sub("", children[0].content)
     zh = re.search(r"[\u4e00-\u9fff]", name + rest) is not None
-    joined = [*owner.tokens, _text(("的" if zh else "'s ") + rest)]
+    joined = [*_unnumbered(list(owner.tokens)), _text(("的" if zh else "'s ") + rest)]
     return trim([*joined, *children[1:]])
 
 
