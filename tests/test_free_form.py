@@ -855,3 +855,12 @@ def test_qizhong_before_a_formula_is_not_a_possessive(render_md):
     fronts = [n.fields["Front"] for n in notes]  # type: ignore[attr-defined]
     assert not any("的中" in f or "5.1.1" in f for f in fronts), fronts
     assert any("Sigmoid 函数的导数" in f for f in fronts), fronts
+
+
+def test_a_heading_that_names_a_group_is_not_a_term(render_md):
+    notes, _ = render_md(
+        "# 优化\n\n## Variants of Gradient Descent\n\nThere are three variants, which differ in how much data they use.\n\n"
+        "## 评价指标\n\n常用的评价指标有下面几个，各自适用于不同的任务。\n\n"
+        "## Momentum\n\nMomentum accumulates an exponentially decaying average of past gradients.\n"
+    )
+    assert [k for k in keys(notes) if k.startswith("concept:")] == ["concept:momentum"]

@@ -784,6 +784,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None
     if _framing(nodes[i], text) or EQUATION_REF.search(text):
         return None  # `式(14.2)的解释`: about the book's numbered equations, not a term
+    if _GROUP_NAME.search(text):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names a group (its items are the notes)")
+        return None
     body = _section_body(nodes, i)
     if body and _facet_list(body[0]):
         _make(ctx, NoteKind.CONCEPT, children, blocks_of(body[:1]), nodes[i])
