@@ -864,3 +864,19 @@ def test_a_heading_that_names_a_group_is_not_a_term(render_md):
         "## Momentum\n\nMomentum accumulates an exponentially decaying average of past gradients.\n"
     )
     assert [k for k in keys(notes) if k.startswith("concept:")] == ["concept:momentum"]
+
+
+def test_a_formula_reached_by_a_step_of_work_is_not_a_card_of_its_own(render_md):
+    notes, _ = render_md(
+        "# 线性回归\n\n## 最小二乘\n\n均方误差损失为：\n\n$$\nE(w) = \\|y - Xw\\|^2\n$$\n\n"
+        "对 $w$ 求偏导可得：\n\n$$\n\\frac{\\partial E}{\\partial w} = 2X^T(Xw - y)\n$$\n\n"
+        "令偏导为零，化简后得到正规方程：\n\n$$\nX^T X w = X^T y\n$$\n\n"
+        "## 式(3.7)的推导\n\n对 $w$ 求导可得：\n\n$$\n2 X^T X w - 2 X^T y\n$$\n\n"
+        "## Squares\n\nThe square function is\n\n$$\ng(x) = x^2\n$$\n\n"
+        "Differentiating both sides with respect to $x$ gives\n\n$$\ng'(x) = 2x\n$$\n"
+    )
+    fronts = [n.fields["Front"] for n in notes]  # type: ignore[attr-defined]
+    assert any("均方误差损失为" in f for f in fronts) and any("化简后得到正规方程" in f for f in fronts), fronts
+    assert not any("求偏导" in f or "Differentiating" in f for f in fronts), fronts
+    sources = [n.fields["Source"] for n in notes]  # type: ignore[attr-defined]
+    assert any(s.endswith(":27") for s in sources), sources  # a derivation's section keeps its steps

@@ -204,6 +204,34 @@ _INSTANCE = re.compile(rf"{_EXAMPLE_CUE}\s*[\u4e00-\u9fffA-Za-z ]{{2,16}}[中里
 _MAX_STEP = 120  # shown characters of a sentence between two steps of one announced derivation
 
 
+# A step of a derivation (`对 w 求偏导可得`, `将式(3)代入上式`, `Differentiating both sides gives`): the label
+# says what was done to get the formula, and names nothing a learner would ask for.
+_STEP = re.compile(
+    r"求导|求偏导|求解|联立|代入|带入|(?<!泰勒)展开(?!式|为)|化简|整理|(?<!随时间)递推(?!式|表达式|公式)|变形|两边|消去|解得|"
+    r"取对数|取自然对数|"
+    r"^\s*(?:differentiating|substituting|plugging|expanding|solving|rearranging|simplifying)\b",
+    re.IGNORECASE,
+)
+_NAMES_RESULT = re.compile(
+    r"(?:公式|方程|定理|定律|解|函数|问题|向量|矩阵|表达式|条件|形式|准则|规则|模型|算法|损失|分布|"
+    r"formula|equation|theorem|rule|solution|function|problem)\s*(?:如下|为|是)?\s*$",
+    re.IGNORECASE,
+)
+
+
+_DERIVATION_SECTION = re.compile(r"推导|证明|\b(?:derivation|proof)\b", re.IGNORECASE)  # its steps are one card
+
+
+def step_label(text: str) -> bool:
+    """Only when the step is all the label says: `判别函数为……的平方，化简为` names the formula before the step."""
+    text = re.sub(r"[（(][^()（）]*[)）]", "", text)  # `反向传播（递推表达式）`: the name is outside the brackets
+    clauses = re.split(r"[，,。；;]", re.sub(r"\s+", " ", text).strip(" :：,，.。"))
+    before = "，".join(clauses[:-1])
+    if _DERIVES.search(text) or (before and not weak_label(before)):
+        return False
+    return _STEP.search(clauses[-1]) is not None and _NAMES_RESULT.search(clauses[-1]) is None
+
+
 def example_label(text: str) -> bool:
     text = re.sub(r"\s+", " ", text).strip(" :：")
     return _EXAMPLE.search(text) is not None and _INSTANCE.search(text) is None
@@ -271,6 +299,12 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             end += 2
         else:
             break
+    derived = ctx.section is not None and _DERIVATION_SECTION.search(ctx.section.plain()) is not None
+    shown = any(n.kind.value in ("formula", "derivation") and n.section is ctx.section for n in ctx.notes)
+    step = head is not None and head[1] and step_label(plain(head[0]))
+    if step and shown and not linked and not ctx.block_check and not derived:
+        ctx.explain(ctx.location(nodes[i]).line, "a step of a derivation, not a formula to learn", rule=ctx.rule)
+        return end  # one step after the section's formula; steps linked by `所以`, `代入可得` are one card
     extra_nodes: list[SyntaxTreeNode] = []
     if end < len(nodes) and nodes[end].type == "paragraph" and WHERE.match(node_text(nodes[end])):
         extra_nodes.append(nodes[end])
