@@ -609,7 +609,7 @@ def test_settings_values_and_the_features_of_a_named_thing_are_not_terms(render_
         "- 辅助分类器：在中间层加监督信号缓解梯度消失。\n\n"
         "## Learning rate\n\nThe learning rate decides how far each step goes:\n\n"
         "- **Too large**: the loss oscillates or diverges.\n- **Too small**: training crawls.\n\n"
-        "## Dropout\n\n**丢弃概率**:\n- **输入层**: 通常0.1-0.2\n- **隐藏层**: 0.5\n\n**动量系数**：0.9\n"
+        "## Dropout\n\n**丢弃概率**:\n- **输入层**: 通常0.1-0.2\n- **隐藏层**: 0.5\n- **输出层**: 通常不用\n\n**动量系数**：0.9\n"
     )
     assert keys(notes) == ["concept:googlenet", "concept:learning rate", "concept:丢弃概率", "concept:动量系数"]
     assert "辅助分类器" in notes[0].fields["Back"] and "Too small" in notes[1].fields["Back"]  # type: ignore[attr-defined]
@@ -880,3 +880,11 @@ def test_a_formula_reached_by_a_step_of_work_is_not_a_card_of_its_own(render_md)
     assert not any("求偏导" in f or "Differentiating" in f for f in fronts), fronts
     sources = [n.fields["Source"] for n in notes]  # type: ignore[attr-defined]
     assert any(s.endswith(":27") for s in sources), sources  # a derivation's section keeps its steps
+
+
+def test_a_short_answer_in_a_list_of_settings_is_a_setting_too(render_md):
+    notes, _ = render_md(
+        "# 训练\n\n## Dropout\n\n各层的丢弃概率如下\n\n"
+        "- **输入层**: 通常0.1-0.2\n- **隐藏层**: 0.5\n- **输出层**: 通常不用\n"
+    )
+    assert keys(notes) == ["concept:dropout"]

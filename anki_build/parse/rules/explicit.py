@@ -145,7 +145,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if _claim(text):
         ctx.explain(where.line, f"'{text[:30]}' states a claim; it is not a term")
         return None
-    if _CONDITION.match(bare(text)) or (rest and VALUE.match(plain(rest)) and _in_values_list(node)):
+    value = rest and (VALUE.match(plain(rest)) or len(plain(rest).strip()) <= 8)  # `通常不使用` among `0.2-0.5`s
+    if _CONDITION.match(bare(text)) or (value and _in_values_list(node)):
         ctx.explain(where.line, f"'{text[:30]}' gives a setting or a value; it is not a term")
         return i + 1
     if generic(text, exact=True) or (not rest and generic(text)):
