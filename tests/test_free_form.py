@@ -888,3 +888,13 @@ def test_a_short_answer_in_a_list_of_settings_is_a_setting_too(render_md):
         "- **输入层**: 通常0.1-0.2\n- **隐藏层**: 0.5\n- **输出层**: 通常不用\n"
     )
     assert keys(notes) == ["concept:dropout"]
+
+
+def test_numbered_bold_labels_under_a_how_it_works_label_are_its_steps(render_md):
+    notes, _ = render_md(
+        "# 网络\n\n### 反向传播是怎样工作的？\n\n**工作原理**:\n\n**1. 前向传播**:\n```\na = f(Wx + b)\n```\n\n"
+        "**2. 参数更新**:\n从输出层开始逐层计算梯度。\n\n"
+        "**常用损失函数**:\n\n**1. 交叉熵损失**:\n```\nL = -sum y log p\n```\n"
+    )
+    assert "concept:交叉熵损失" in keys(notes)
+    assert not any(k.endswith(("前向传播", "参数更新")) for k in keys(notes)), keys(notes)

@@ -51,6 +51,7 @@ class Context:
     rules: frozenset[str] = frozenset()  # names of the enabled rules
     language: str = "zh"
     sections: dict[int, Fragment] = field(default_factory=dict)
+    numbered_points: bool = False  # after `**工作原理**:` / `**常见问题**:`, `**1. 前向传播**:` is a step, not a term
     titles: int = 0  # level-1 headings so far: the first is the chapter's title, a later one a section
     subject: Fragment | None = None  # what a formula label named last (`（3）Sigmoid 函数：`): `其导数` is its
     formula_labels: dict[str, int] = field(default_factory=dict)

@@ -146,6 +146,7 @@ def _heading(ctx: Context, node: SyntaxTreeNode) -> None:
     """Sections nest by level; a question heading is a note, not a section."""
     level = int(node.tag[1])
     ctx.subject = None
+    ctx.numbered_points = False
     for deeper in [lv for lv in ctx.sections if lv >= level]:
         del ctx.sections[deeper]
     children = without_attributes(trim(inline_children(node)))

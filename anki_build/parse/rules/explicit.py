@@ -142,6 +142,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         ctx.points.add(id(nodes[i + 1]))  # inside an answer, `**梯度消失**：` over a list: its points
     elif list_below and not rest and kinds_label(text):
         ctx.kind_lists.add(id(nodes[i + 1]))  # `**关键概念**：` over a list: each item names a term
+    if not rest and not numbered:  # `**工作原理**:` ⏎ `**1. 前向传播**:` ⏎ … ⏎ `**2. 计算损失**:`: its steps
+        ctx.numbered_points = not list_below and _STEPS_OR_PROBLEMS.search(bare(text)) is not None
     if _claim(text):
         ctx.explain(where.line, f"'{text[:30]}' states a claim; it is not a term")
         return None
@@ -161,6 +163,9 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     )
     point = (not technical(text) or not rest or _enumeration(rest)) and not asked_about(text, ctx.question)
     point = point and not described  # `**L1正则化**:` ⏎ `- 惩罚项：…` `- 特点：…`: a term and its facets
+    if numbered and ctx.numbered_points and not kinds_label(text):
+        ctx.explain(where.line, f"'{text}' is a step or a point of the label above, not a term of its own")
+        return i + 1
     if numbered and not rest and technical(text) and not ctx.points_only:
         point = False  # `**1. 交叉熵损失**:` ⏎ its formula: one of the named kinds the answer lists
     if _named_kind(ctx, node) and rest:
@@ -236,6 +241,10 @@ def _says_something(rest: list[Token]) -> bool:
     )
 
 
+_STEPS_OR_PROBLEMS = re.compile(
+    r"(?:原理|步骤|流程|过程|问题)$|^(?:how it works|steps|procedure|(?:common\s+)?(?:problems|issues|pitfalls))$",
+    re.IGNORECASE,
+)
 _CLAIM = re.compile(r"让|有利于|利于|使得|导致|更(?![新换改正替迭])[\u4e00-\u9fff]")
 
 
