@@ -898,3 +898,13 @@ def test_numbered_bold_labels_under_a_how_it_works_label_are_its_steps(render_md
     )
     assert "concept:交叉熵损失" in keys(notes)
     assert not any(k.endswith(("前向传播", "参数更新")) for k in keys(notes)), keys(notes)
+
+
+def test_a_list_answering_a_comparison_lead_is_one_question(render_md):
+    notes, _ = render_md(
+        "# 降维\n\n## 主成分分析\n\nLDA 与 PCA 的优缺点对比：\n\n"
+        "1. 优点：只用到协方差矩阵的特征分解，计算简单，没有需要调的参数。\n"
+        "2. 缺点：只考虑方差最大的方向，不一定最有利于区分类别。\n"
+    )
+    assert "qa:lda 与 pca 的优缺点对比" in keys(notes)
+    assert not any(k.endswith(("优点", "缺点")) for k in keys(notes)), keys(notes)

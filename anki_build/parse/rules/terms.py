@@ -419,6 +419,8 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         following = _next_definition(nodes, i)
         if len(lines) == 1 and i + 1 < len(nodes) and nodes[i + 1].type in ("bullet_list", "ordered_list"):
             group_note(ctx, _term_tokens(term), nodes, i)
+            if question_like(text):  # `PCA 的优缺点分析：` ⏎ `1. 优点：…`: the list answers it, item by item
+                ctx.answers.add(id(nodes[i + 1]))
             return i + 1  # the items may make notes of their own
         if not following:
             return None
