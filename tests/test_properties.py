@@ -135,3 +135,16 @@ def test_committed_sample_lock_is_up_to_date(tmp_path):
     before = (copy / "anki-build.lock").read_text(encoding="utf-8")
     assert build(copy, "notes", tmp_path / "deck.apkg").exit_code == 0
     assert (copy / "anki-build.lock").read_text(encoding="utf-8") == before
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from([*"<>&\\[]()$ \n\t\r\x00\x1b\u00a0\ue000\ue001\u2028", "a", "中", "é", "\x7f"]))
+)
+def test_the_sanitisers_shortcuts_give_what_the_full_gate_gives(text):
+    """`finish` skips the parser for plain text and remembers repeated fields; neither may change a field."""
+    from anki_build.render.sanitise import _finish, finish
+
+    full = _finish(text, (), None) if text.strip() else ""
+    assert finish(text, ()) == full
+    assert finish(text, ()) == full  # the remembered answer too

@@ -120,6 +120,7 @@ class FieldRenderer(RendererHTML):
     def _html(self, token: Token, env: EnvType) -> str:
         """Raw HTML goes through as written; its image sources were resolved by the parse stage."""
         env["html_assets"].update(token.meta.get("assets", {}))
+        env["raw_html"] = True
         return token.content
 
     def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -167,6 +168,8 @@ def render_tokens(tokens: list[Token], *, inline: bool, media: Media, slots: Mat
     if cloze:  # `==x==` numbers continue after any `{{cN::` the author wrote by hand
         env["cloze_n"] = max((int(n) for n in CLOZE_NUMBER.findall(plain_text(tokens))), default=0)
     out = _RENDERER.renderInline(tokens, options, env) if inline else _RENDERER.render(tokens, options, env)
+    if not env.get("raw_html"):
+        return out.strip()  # the renderer's own HTML is balanced and escaped; the field's gate cleans it once
     assets: dict[str, Asset | None] = env["html_assets"]
 
     def sources(value: str) -> str | None:

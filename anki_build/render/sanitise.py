@@ -202,11 +202,14 @@ def finish(field: str, media_names: Container[str], slots: MathSlots | None = No
     """The gate every field passes last (see the module docstring)."""
     if not field.strip():
         return ""
+    if not _MARKUP.search(field) and not CONTROL.search(field):
+        return field.strip()  # text with nothing to parse, escape or make inert is its own clean form
     if "\ue000" not in field and not _IMAGE.search(field):
         return _finish_alone(field)  # nothing in it depends on this note's formulas or this build's media
     return _finish(field, media_names, slots)
 
 
+_MARKUP = re.compile("[<>&\\\\\\[\u00a0\ue000\ue001]")
 _IMAGE = re.compile(r"<\s*im", re.IGNORECASE)  # `<img`, and `<image>`, which a browser reads as `<img>`
 
 
