@@ -908,3 +908,26 @@ def test_a_list_answering_a_comparison_lead_is_one_question(render_md):
     )
     assert "qa:lda 与 pca 的优缺点对比" in keys(notes)
     assert not any(k.endswith(("优点", "缺点")) for k in keys(notes)), keys(notes)
+
+
+def test_numbering_inside_a_bold_heading_and_a_final_period_stay_off_the_front(render_md):
+    notes, _ = render_md(
+        "# Interview\n\n#### **Q8: Explain the difference between bagging and boosting.**\n\n"
+        "Bagging trains models independently on resamples; boosting trains them in sequence on the errors.\n"
+    )
+    assert keys(notes) == ["qa:explain the difference between bagging and boosting"]
+    assert "Q8" not in notes[0].fields["Front"] and "boosting?" in notes[0].fields["Front"]  # type: ignore[attr-defined]
+
+
+def test_what_a_verb_brings_is_not_the_subject_of_a_facet(render_md):
+    notes, _ = render_md(
+        "# 归一化\n\n## 批归一化\n\n#### 2. 带来的优势\n\n- 允许更大的学习率。\n- 对初始化不那么敏感。\n\n"
+        "#### BN的作用\n\n让每层输入的分布保持稳定。\n"
+    )
+    assert keys(notes) == ["qa:批归一化带来的优势", "qa:bn的作用"]  # the section names what brings them
+
+
+def test_a_chapter_number_stays_off_a_formula_front(render_md):
+    notes, _ = render_md("# 第3章 线性模型\n\n$$\nf(x) = w^T x + b\n$$\n")
+    [formula] = by_kind(notes, "formula")
+    assert "第3章" not in formula.fields["Front"] and "线性模型" in formula.fields["Front"]  # type: ignore[attr-defined]

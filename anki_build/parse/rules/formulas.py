@@ -166,14 +166,16 @@ def _text(content: str) -> Token:
 
 
 def _heading_label(ctx: Context) -> list[Token]:
-    if ctx.section is None:
-        return [text_token(ctx.chapter.title)]
-    tokens = list(ctx.section.tokens)
-    if tokens and tokens[0].type == "text":
-        first = Token("text", "", 0)
-        first.content = NUMBERING.sub("", tokens[0].content)
-        tokens[0] = first
-    return trim(tokens) or [text_token(ctx.chapter.title)]
+    """The nearest heading (else the chapter's title), without its numbering (`1.2`, `第1章`)."""
+    from .words import NUMBERING as HEADING_NUMBERING
+
+    if ctx.section is not None:
+        tokens = list(ctx.section.tokens)
+        if tokens and tokens[0].type == "text":
+            tokens[0] = _text(HEADING_NUMBERING.sub("", NUMBERING.sub("", tokens[0].content)))
+        if trim(tokens):
+            return trim(tokens)
+    return [text_token(HEADING_NUMBERING.sub("", ctx.chapter.title).strip() or ctx.chapter.title)]
 
 
 def _named(label: list[Token], tex: str) -> list[Token]:

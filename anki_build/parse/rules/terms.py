@@ -686,7 +686,9 @@ def _heading_text(node: SyntaxTreeNode) -> tuple[list[Token], str]:
         children = [with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]]
     children = trim(children)
     if children and children[0].type == "strong_open" and children[-1].type == "strong_close":
-        children = trim(children[1:-1])
+        children = trim(children[1:-1])  # `#### **Q8: Explain …**`: the numbering is inside the bold
+        if children and children[0].type == "text":
+            children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
     return children, bare(plain(children))
 
 
@@ -734,6 +736,8 @@ def heading_asks(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     if not any(n.type in ("paragraph", "bullet_list", "ordered_list", "math_block", "table", "fence") for n in body):
         return None
     mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+    if children and children[-1].type == "text" and children[-1].content.rstrip().endswith((".", "。")):
+        children = [*children[:-1], with_content(children[-1], children[-1].content.rstrip()[:-1])]  # `… works.`
     front = children if text.endswith(("?", "？")) else [*children, text_token(mark)]
     _make(ctx, NoteKind.QA, front, blocks_of(body), nodes[i])
     return i + 1
@@ -1429,6 +1433,7 @@ def _alternatives(words: set[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+_VERB_SUBJECT = re.compile(r"(?:^|[\s\d.、])(?:带来|产生|具有|存在|解决|面临|遇到|引起|导致|有)$")
 _OWN_FACET = re.compile(
     rf"^(?P<subject>\S.{{1,24}}?)\s*(?:的\s*(?P<facet>{_alternatives(_TRAILING_FACETS)})|(?P<bare>{_alternatives(_BARE_FACETS)}))$"
     r"|^(?P<facet_en>advantages|disadvantages|limitations|benefits|drawbacks|applications|properties|pros and cons)"
@@ -1444,8 +1449,8 @@ def own_facet(text: str) -> tuple[str, str] | None:
         return None
     subject = (found["subject"] or found["subject_en"]).strip()
     facet_name = found["facet"] or found["bare"] or found["facet_en"]
-    if not term_like(subject, max_cjk=12, max_words=5) or generic(subject):
-        return None
+    if not term_like(subject, max_cjk=12, max_words=5) or generic(subject) or _VERB_SUBJECT.search(subject):
+        return None  # `带来的优势`, `解决的问题`: what a verb brings, not the name of a thing
     return subject, facet_name
 
 
@@ -1489,17 +1494,23 @@ def facet_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     if node.tag == "h1":
         return None
     own = own_facet(name)
+    verb = _VERB_FACET.match(name)
     if own is not None:  # `### BN的作用`: the heading names its subject itself
         subject, name = own
-    elif name.casefold() not in _FACETS:
+    elif name.casefold() not in _FACETS and verb is None:
         return None
     else:
         subject = _subject(ctx, int(node.tag[1]))
     body = [n for n in _section_body(nodes, i) if n.type != "hr"][:_MAX_ANSWER_BLOCKS]
     if not subject or not body:
         return None
-    ctx.add_pair(NoteKind.QA, [text_token(_facet_question(subject, name))], blocks_of(body), ctx.location(node))
+    # `#### 带来的优势` under `## 批归一化`: "批归一化带来的优势？"
+    question = f"{subject}{name}？" if verb is not None else _facet_question(subject, name)
+    ctx.add_pair(NoteKind.QA, [text_token(question)], blocks_of(body), ctx.location(node))
     return i + 1
+
+
+_VERB_FACET = re.compile(rf"^(?:带来|产生|解决|面临|遇到|存在)的(?:{_alternatives(_TRAILING_FACETS)})$")
 
 
 def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
