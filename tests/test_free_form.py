@@ -931,3 +931,12 @@ def test_a_chapter_number_stays_off_a_formula_front(render_md):
     notes, _ = render_md("# 第3章 线性模型\n\n$$\nf(x) = w^T x + b\n$$\n")
     [formula] = by_kind(notes, "formula")
     assert "第3章" not in formula.fields["Front"] and "线性模型" in formula.fields["Front"]  # type: ignore[attr-defined]
+
+
+def test_an_exercises_section_makes_no_cards(render_md):
+    notes, _ = render_md(
+        "# 注意力\n\n## 缩放点积\n\n**缩放点积注意力**：查询与键的点积除以维度的平方根。\n\n## 练习\n\n"
+        "1. 调节学习率，观察结果。\n2. 批量规范化：在训练中加入它，会怎样？\n\n$$\nf(x) = x^2\n$$\n\n"
+        "## Exercises\n\n1. Design some kernels manually.\n    1. What is the form of a kernel for the second derivative?\n"
+    )
+    assert keys(notes) == ["concept:缩放点积注意力"]

@@ -57,6 +57,9 @@ RULES: tuple[Rule, ...] = (
     _rule("skip-toc", "paragraph heading", guards.toc, "[TOC], or a 目录 heading with its list", explicit=False),
     _rule("skip-link-list", "bullet_list ordered_list", guards.link_list, "- [为什么…？](url)", explicit=False),
     _rule("skip-metadata", "paragraph", guards.metadata, "作者：… / 2023-04-06：…", explicit=False),
+    _rule(
+        "skip-exercises", "heading", guards.exercises, "## Exercises / ## 练习, and the tasks under it", explicit=False
+    ),
     # heuristics: notes as people write them
     _rule("facet", "paragraph heading", terms.facet, "### Sigmoid 函数 ⏎ 特点：输出在 (0, 1) 之间……", explicit=False),
     _rule("bold-question", "paragraph", terms.bold_question, "**RetinaNet 有哪些创新点？** ⏎ 答案段落", explicit=False),

@@ -21,6 +21,9 @@ _META = re.compile(
 )
 _DATE = re.compile(r"^\s*(?:[-*+]\s+)?\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?\s*[:：]")
 _PROMPT = re.compile(r"^\s*(?:In|Out)\s*\[\d*\]\s*:")
+_EXERCISES = re.compile(
+    r"^(?:exercises?|problems|quiz(?:zes)?|习题|练习|练习题|思考题|作业|课后题|课后习题)$", re.IGNORECASE
+)
 
 
 def _links_only(item: SyntaxTreeNode) -> bool:
@@ -78,3 +81,15 @@ def metadata(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         ctx.explain(ctx.location(node).line, "metadata (author, date, source, …): no card")
         return i + 1
     return None
+
+
+def exercises(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """An `## Exercises` / `## 练习` section: tasks for the reader, with no answers to learn from."""
+    node = nodes[i]
+    if not _EXERCISES.match(bare(node_text(node))):
+        return None
+    end = i + 1
+    while end < len(nodes) and not (nodes[end].type == "heading" and nodes[end].tag <= node.tag):
+        end += 1
+    ctx.explain(ctx.location(node).line, "exercises for the reader: no cards")
+    return end
