@@ -940,3 +940,14 @@ def test_an_exercises_section_makes_no_cards(render_md):
         "## Exercises\n\n1. Design some kernels manually.\n    1. What is the form of a kernel for the second derivative?\n"
     )
     assert keys(notes) == ["concept:缩放点积注意力"]
+
+
+def test_a_formula_label_is_not_cut_down_to_a_clause_that_says_nothing(render_md):
+    notes, _ = render_md(
+        "# Convolutions\n\n## Two dimensions\n\n"
+        "For two-dimensional tensors we have a corresponding sum with the indices $(a, b)$ for the kernel $f$ "
+        "and the shifted indices $(i-a, j-b)$ for the image $g$ of the layer, respectively:\n\n"
+        "$$\n(f * g)(i, j) = \\sum_a \\sum_b f(a, b) g(i-a, j-b)\n$$\n"
+    )
+    [formula] = by_kind(notes, "formula")
+    assert "two-dimensional" in formula.fields["Front"]  # type: ignore[attr-defined]

@@ -149,7 +149,11 @@ def last_sentence(children: list[Token]) -> list[Token]:
             cut = max((m.end() for m in marks.finditer(content)), default=-1)
             if cut > 0 and (n < len(children) - 1 or cut < len(content)):
                 rest = token.content[cut:]  # the softbreak after it stays: `vectors ⏎ by` is `vectors by`
-                children = trim([*([_text(rest)] if rest.strip() else []), *children[n + 1 :]])
+                shorter = trim([*([_text(rest)] if rest.strip() else []), *children[n + 1 :]])
+                cjk, words = naming_content(plain(shorter))
+                if marks is not _END and cjk < 4 and words < 3:
+                    break  # `…for $g$, respectively`: the last clause alone says nothing
+                children = shorter
                 break
     return children
 
