@@ -198,7 +198,7 @@ def test_connective_formula_labels_fall_back_to_the_heading_and_chains_are_one_d
         f"{parallel}\n\n$$\\|x\\|_\\infty = \\max_i |x_i|$$\n"
     )
     [chain] = by_kind(notes, "derivation")
-    assert chain.key == "derivation:目标函数对 w 求导并令其为零"  # type: ignore[attr-defined]
+    assert chain.key == "derivation:岭回归的闭式解"  # a step of work names nothing; the heading does  # type: ignore[attr-defined]
     assert chain.fields["Back"].count("\\[") == 3  # type: ignore[attr-defined]
     formulas = by_kind(notes, "formula")
     fronts = [f.fields["Front"] for f in formulas]  # type: ignore[attr-defined]
@@ -951,3 +951,13 @@ def test_a_formula_label_is_not_cut_down_to_a_clause_that_says_nothing(render_md
     )
     [formula] = by_kind(notes, "formula")
     assert "two-dimensional" in formula.fields["Front"]  # type: ignore[attr-defined]
+
+
+def test_a_step_of_work_as_the_only_label_gives_way_to_the_heading(render_md):
+    notes, _ = render_md(
+        "# SVM\n\n## 软间隔支持向量机\n\n求解：\n\n$$\n\\min_{w,b,\\xi} \\frac{1}{2}\\|w\\|^2 + C\\sum_i \\xi_i\n$$\n\n"
+        "## 反向传播\n\n误差项 $\\delta^l$ 的逐层递推关系为：\n\n$$\n\\delta^l = (W^{l+1})^T \\delta^{l+1} \\odot f'(z^l)\n$$\n"
+    )
+    fronts = [n.fields["Front"] for n in by_kind(notes, "formula")]  # type: ignore[attr-defined]
+    assert "软间隔支持向量机" in fronts[0] and "求解" not in fronts[0], fronts
+    assert "递推关系" in fronts[1], fronts  # a relation that is named, not a step

@@ -213,7 +213,7 @@ _MAX_STEP = 120  # shown characters of a sentence between two steps of one annou
 # A step of a derivation (`对 w 求偏导可得`, `将式(3)代入上式`, `Differentiating both sides gives`): the label
 # says what was done to get the formula, and names nothing a learner would ask for.
 _STEP = re.compile(
-    r"求导|求偏导|求解|联立|代入|带入|(?<!泰勒)展开(?!式|为)|化简|整理|(?<!随时间)递推(?!式|表达式|公式)|变形|两边|消去|解得|"
+    r"求导|求偏导|求解|联立|代入|带入|(?<!泰勒)展开(?!式|为)|化简|整理|变形|递推$|两边|消去|解得|"
     r"取对数|取自然对数|"
     r"^\s*(?:differentiating|substituting|plugging|expanding|solving|rearranging|simplifying)\b",
     re.IGNORECASE,
@@ -329,7 +329,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     if (
         label is not None
         and normalise_key(plain(label[0]))
-        and not (label[1] and weak_label(plain(label[0])))
+        and not (label[1] and (step or weak_label(plain(label[0]))))
         and not as_follows
     ):
         label_tokens, sentence = label
