@@ -219,7 +219,7 @@ _STEP = re.compile(
     re.IGNORECASE,
 )
 _NAMES_RESULT = re.compile(
-    r"(?:公式|方程|定理|定律|解|函数|问题|向量|矩阵|表达式|条件|形式|准则|规则|模型|算法|损失|分布|"
+    r"(?:公式|方程|定理|定律|(?:的|闭式|解析|最优|数值|近似|通|特)解|函数|问题|向量|矩阵|表达式|条件|形式|准则|规则|模型|算法|损失|分布|"
     r"formula|equation|theorem|rule|solution|function|problem)\s*(?:如下|为|是)?\s*$",
     re.IGNORECASE,
 )
@@ -308,7 +308,10 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     derived = ctx.section is not None and _DERIVATION_SECTION.search(ctx.section.plain()) is not None
     shown = any(n.kind.value in ("formula", "derivation") and n.section is ctx.section for n in ctx.notes)
     step = head is not None and head[1] and step_label(plain(head[0]))
-    if step and shown and not linked and not ctx.block_check and not derived:
+    task = (
+        head is not None and _STEP.fullmatch(plain(head[0]).strip(" :：,，.。")) is not None
+    )  # `求解：` ⏎ the problem
+    if step and shown and not task and not linked and not ctx.block_check and not derived:
         ctx.explain(ctx.location(nodes[i]).line, "a step of a derivation, not a formula to learn", rule=ctx.rule)
         return end  # one step after the section's formula; steps linked by `所以`, `代入可得` are one card
     extra_nodes: list[SyntaxTreeNode] = []
