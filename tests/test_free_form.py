@@ -961,3 +961,12 @@ def test_a_step_of_work_as_the_only_label_gives_way_to_the_heading(render_md):
     fronts = [n.fields["Front"] for n in by_kind(notes, "formula")]  # type: ignore[attr-defined]
     assert "软间隔支持向量机" in fronts[0] and "求解" not in fronts[0], fronts
     assert "递推关系" in fronts[1], fronts  # a relation that is named, not a step
+
+
+def test_a_clause_before_a_colon_is_not_a_term(render_md):
+    notes, _ = render_md(
+        "# 训练\n\n概括一下，我们将执行以下循环：\n\n- 初始化参数\n- 重复直到收敛\n\n"
+        "事实上，我们也对分类问题感兴趣：不是问多少，而是问哪一个。\n\n"
+        "长短期记忆网络（LSTM, Long Short-Term Memory）：用门控制信息流动的循环网络。\n"
+    )
+    assert keys(notes) == ["concept:长短期记忆网络 lstm long short - term memory"]

@@ -15,7 +15,7 @@ NUMBERING = re.compile(
     re.IGNORECASE,
 )
 _ALIAS = re.compile(r"\s*[(（][^()（）]{0,60}[)）]")
-_SENTENCE = re.compile(r"[。！？!?；;]|，.*，|\.\s+[A-Z]")
+_SENTENCE = re.compile(r"[。！？!?；;，]|\.\s+[A-Z]")  # a full-width comma outside brackets joins clauses
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
