@@ -970,3 +970,15 @@ def test_a_clause_before_a_colon_is_not_a_term(render_md):
         "长短期记忆网络（LSTM, Long Short-Term Memory）：用门控制信息流动的循环网络。\n"
     )
     assert keys(notes) == ["concept:长短期记忆网络 lstm long short - term memory"]
+
+
+def test_moreover_and_finally_are_connectives_not_formula_names(render_md):
+    notes, _ = render_md(
+        "# Softmax\n\n## Softmax 运算\n\nsoftmax 把输出变成概率分布：\n\n$$\n\\hat y_i = \\frac{e^{o_i}}{\\sum_j e^{o_j}}\n$$\n\n"
+        "容易看出各项都在 0 到 1 之间，而且加起来正好等于 1，因此输出是一个合法的概率分布。这时候，如果第二项是 0.8，"
+        "不管另外两项是多少，我们都知道图像属于第二类的概率是百分之八十。此外，我们注意到\n\n$$\n\\arg\\max_i o_i = \\arg\\max_i \\hat y_i\n$$\n\n"
+        "## 损失\n\n最终有\n\n$$\nL = -\\log \\hat y_y\n$$\n"
+    )
+    formulas = by_kind(notes, "formula")
+    fronts = [f.fields["Front"] for f in formulas]  # type: ignore[attr-defined]
+    assert len(formulas) == 3 and not any("此外" in f or "最终有" in f for f in fronts), fronts

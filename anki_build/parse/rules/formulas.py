@@ -32,10 +32,12 @@ from ..tokens import (
 WHERE = re.compile(r"^\s*(?:其中|式中|这里|where\b)", re.IGNORECASE)
 NUMBERING = re.compile(r"^\s*(?:(?:\d+\.)+\d*|\d+[.)、]|[(（]\d+[)）]|[一二三四五六七八九十]+[、.]|Q\d+[:：.]?)\s*")
 _LEAD = (
-    "所以|因此|因而|于是|从而|即|则|故|可得|得到|可以得到|得|有|同理|同样地|同样|类似地|类似的|代入|带入|将|把|综上|由此|如下|那么|此时|这时|"
+    "所以|因此|最终|最后|此外|另外|首先|其次|接下来|可以看到|可见|我们注意到|注意到|因而|于是|从而|即|则|故|可得|"
+    "得到|可以得到|得|有|同理|同样地|同样|类似地|类似的|代入|带入|将|把|综上|由此|如下|那么|此时|这时|"
     "也就是说|也就是|也即|进而|接着|然后|其中|又因为|又|再|而|且|解得|整理得|展开得|化简得|推出|可知|由|根据|对其|对上式|"
     "so|thus|hence|therefore|then|which gives|giving|we get|we have|we obtain|this gives|that is|i\\.e\\.|where|and|"
-    "similarly|likewise|finally|next|now|recall that|note that|plugging|substituting|this|these|it|"
+    "similarly|likewise|finally|next|now|moreover|furthermore|in addition|recall that|note that|plugging|substituting|"
+    "this|these|it|"
     "after all|in other words|in particular|as a result|consequently|it follows that|combining|putting"
 )
 _LEADING = re.compile(rf"^(?:{_LEAD})(?![A-Za-z])", re.IGNORECASE)
@@ -195,7 +197,10 @@ def _named(label: list[Token], tex: str) -> list[Token]:
 _AS_FOLLOWS = re.compile(
     r"(?:如下所示|如下|as follows|is given by|is defined as|defined by)\s*[:：]?\s*$", re.IGNORECASE
 )
-_PARALLEL = re.compile(r"^\s*(?:同理|类似地|类似的|同样地?|similarly|likewise|analogously)", re.IGNORECASE)
+_PARALLEL = re.compile(
+    r"^\s*(?:同理|类似地|类似的|同样地?|此外|另外|similarly|likewise|analogously|moreover|furthermore|in addition)",
+    re.IGNORECASE,
+)
 # A derivation announced by its first label (`推导过程如下`, `Proof:`): the steps below it are one card.
 _DERIVES = re.compile(
     r"推导过程|推导如下|推导[:：]|证明[:：]|证明如下|证明过程|"
