@@ -982,3 +982,12 @@ def test_moreover_and_finally_are_connectives_not_formula_names(render_md):
     formulas = by_kind(notes, "formula")
     fronts = [f.fields["Front"] for f in formulas]  # type: ignore[attr-defined]
     assert len(formulas) == 3 and not any("此外" in f or "最终有" in f for f in fronts), fronts
+
+
+def test_a_tutorial_step_over_code_and_a_figure_reference_are_not_topics(render_md):
+    notes, _ = render_md(
+        "# 线性回归\n\n## 读取数据集\n\n我们先读取数据。\n\n```python\nX, y = load()\n```\n\n"
+        "## 图3.5的解释\n\n这张图把平方损失画成了抛物面，最低点就是最优参数所在的位置，沿着等高线下降即可到达。\n\n"
+        "## 为什么用平方损失\n\n平方损失处处可导，而且它的最小值有闭式解，优化起来方便。\n"
+    )
+    assert keys(notes) == ["qa:为什么用平方损失"]

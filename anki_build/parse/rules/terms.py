@@ -848,7 +848,11 @@ _FRAME = re.compile(
 
 
 # A book's numbered equations (`式(14.2)的解释`, `Derivation of Eq. (3)`): a front about them needs the page.
-EQUATION_REF = re.compile(r"式\s*[(（]\s*\d|公式\s*[(（]?\s*\d|\b(?:eq|equation)s?\.?\s*\(?\d", re.IGNORECASE)
+EQUATION_REF = re.compile(
+    r"式\s*[(（]\s*\d|公式\s*[(（]?\s*\d|(?:图|表|引理|定理|例)\s*[(（]?\s*\d+\.\d|"
+    r"\b(?:eq|equation)s?\.?\s*\(?\d|\b(?:figure|fig\.|table|lemma|theorem)\s*\d+\.\d",
+    re.IGNORECASE,
+)
 
 
 def _framing(node: SyntaxTreeNode, text: str) -> bool:
@@ -907,6 +911,10 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
         return None
     if _formula_next(body, 0):  # the prose only leads into a formula: the formulas are the notes
         return None
+    said = sum(len(node_text(n)) for n in body if n.type == "paragraph")
+    if any(n.type in ("fence", "code_block") for n in body) and said < _MAX_CODE_STEP_PROSE:
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' is a step of code (`加载数据`), not a topic")
+        return None
     lead = node_text(body[0]) if _prose(body[0]) else ""
     if lead and (_ANNOUNCES_ALL.search(lead) or announces(lead)):
         ctx.explain(ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' only announces what follows")
@@ -916,6 +924,9 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     prompt = "讲解：" if ctx.language == "zh" else "Explain: "
     _make(ctx, NoteKind.QA, [text_token(prompt), *children], blocks_of(body[:_MAX_ANSWER_BLOCKS]), nodes[i])
     return i + 1
+
+
+_MAX_CODE_STEP_PROSE = 150  # characters of prose in a section that is mostly code (a tutorial's step)
 
 
 def _generic_headings() -> set[str]:
