@@ -991,3 +991,11 @@ def test_a_tutorial_step_over_code_and_a_figure_reference_are_not_topics(render_
         "## 为什么用平方损失\n\n平方损失处处可导，而且它的最小值有闭式解，优化起来方便。\n"
     )
     assert keys(notes) == ["qa:为什么用平方损失"]
+
+
+def test_a_heading_over_code_with_a_line_of_prose_is_not_a_term(render_md):
+    notes, _ = render_md(
+        "# 实现\n\n## 初始化模型参数\n\n用正态分布初始化权重。\n\n```python\nw = torch.normal(0, 0.01, size=(2, 1))\n```\n\n"
+        "## Dropout\n\nDropout randomly zeroes activations during training, so the network cannot rely on any one unit.\n"
+    )
+    assert keys(notes) == ["concept:dropout"]

@@ -794,6 +794,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names a group (its items are the notes)")
         return None
     body = _section_body(nodes, i)
+    if _code_step(body):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' is a step of code (`加载数据`), not a term")
+        return None
     if body and _facet_list(body[0]):
         _make(ctx, NoteKind.CONCEPT, children, blocks_of(body[:1]), nodes[i])
         return i + 1
@@ -911,8 +914,7 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
         return None
     if _formula_next(body, 0):  # the prose only leads into a formula: the formulas are the notes
         return None
-    said = sum(len(node_text(n)) for n in body if n.type == "paragraph")
-    if any(n.type in ("fence", "code_block") for n in body) and said < _MAX_CODE_STEP_PROSE:
+    if _code_step(body):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' is a step of code (`加载数据`), not a topic")
         return None
     lead = node_text(body[0]) if _prose(body[0]) else ""
@@ -927,6 +929,12 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
 
 
 _MAX_CODE_STEP_PROSE = 150  # characters of prose in a section that is mostly code (a tutorial's step)
+
+
+def _code_step(body: list[SyntaxTreeNode]) -> bool:
+    """A section that is code with a line or two around it: a tutorial's step (`读取数据集`), not a topic."""
+    said = sum(len(node_text(n)) for n in body if n.type == "paragraph")
+    return any(n.type in ("fence", "code_block") for n in body) and said < _MAX_CODE_STEP_PROSE
 
 
 def _generic_headings() -> set[str]:
