@@ -999,3 +999,8 @@ def test_a_heading_over_code_with_a_line_of_prose_is_not_a_term(render_md):
         "## Dropout\n\nDropout randomly zeroes activations during training, so the network cannot rely on any one unit.\n"
     )
     assert keys(notes) == ["concept:dropout"]
+
+
+def test_about_before_a_term_is_not_part_of_it(render_md):
+    notes, _ = render_md("# 优化\n\n关于鞍点：梯度为零、但在某些方向上升而在另一些方向下降的点。\n")
+    assert keys(notes) == ["concept:鞍点"]

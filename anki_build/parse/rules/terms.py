@@ -82,10 +82,13 @@ def _split_at_colon(line: list[Token]) -> tuple[list[Token], list[Token]] | None
     return None
 
 
+_ABOUT = re.compile(r"^\s*(?:关于|对于)\s*(?=\S{2})")
+
+
 def _term_tokens(term: list[Token]) -> list[Token]:
-    """The term without numbering (`1.`, `（7）`) or a trailing `定义`/`的定义`."""
+    """The term without numbering (`1.`, `（7）`), a leading `关于` (about) or a trailing `定义`/`的定义`."""
     if term and term[0].type == "text":
-        term = [with_content(term[0], NUMBERING.sub("", term[0].content)), *term[1:]]
+        term = [with_content(term[0], _ABOUT.sub("", NUMBERING.sub("", term[0].content))), *term[1:]]
     if term and term[-1].type == "text":
         term = [*term[:-1], with_content(term[-1], re.sub(r"(?:的)?定义$", "", term[-1].content.rstrip()))]
     return trim(term)
