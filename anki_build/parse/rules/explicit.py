@@ -31,6 +31,7 @@ from ..tokens import (
     trim,
     with_content,
 )
+from .words import NUMBERING, asked_about, bare, generic, kinds_label, metadata, points_label, question_like, technical
 
 QUESTION = re.compile(r"^\s*(?:Q|问|问题|Question)\s*[:：]\s*", re.IGNORECASE)
 ANSWER = re.compile(r"^\s*(?:A|答|回答|答案|Answer)\s*[:：]\s*", re.IGNORECASE)
@@ -111,17 +112,6 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     label that asks (`**如何缓解过拟合**：`) is a question.
     """
     from .terms import _next_definition, defining_list, facet_items, group_label, group_note
-    from .words import (
-        NUMBERING,
-        asked_about,
-        bare,
-        generic,
-        kinds_label,
-        metadata,
-        points_label,
-        question_like,
-        technical,
-    )
 
     node = nodes[i]
     found = bold_term(inline_children(node))
@@ -337,7 +327,6 @@ _ASKING_TITLE = re.compile(
 
 def admonition_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`!!! question "为什么卷积核是奇数？"` or `> [!question] …`: a box whose title asks; its content answers."""
-    from .words import NUMBERING, question_like
 
     node = nodes[i]
     title = next((c for c in node.children if c.type == "admonition_title"), None)

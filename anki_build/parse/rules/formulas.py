@@ -28,6 +28,8 @@ from ..tokens import (
     text_token,
     trim,
 )
+from .words import NUMBERING as HEADING_NUMBERING
+from .words import term_like
 
 WHERE = re.compile(r"^\s*(?:其中|式中|这里|where\b)", re.IGNORECASE)
 NUMBERING = re.compile(r"^\s*(?:(?:\d+\.)+\d*|\d+[.)、]|[(（]\d+[)）]|[一二三四五六七八九十]+[、.]|Q\d+[:：.]?)\s*")
@@ -173,7 +175,6 @@ def _text(content: str) -> Token:
 
 def _heading_label(ctx: Context) -> list[Token]:
     """The nearest heading (else the chapter's title), without its numbering (`1.2`, `第1章`)."""
-    from .words import NUMBERING as HEADING_NUMBERING
 
     if ctx.section is not None:
         tokens = list(ctx.section.tokens)
@@ -439,7 +440,6 @@ def _unnumbered(children: list[Token]) -> list[Token]:
 
 
 def _names_a_thing(text: str) -> bool:
-    from .words import term_like
 
     return term_like(text, max_cjk=12, max_words=5) and not weak_label(text)
 

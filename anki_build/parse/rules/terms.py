@@ -19,6 +19,7 @@ from ..tokens import (
     blocks_of,
     inline_children,
     inline_fragment,
+    is_cloze,
     leading_bold,
     node_text,
     only_images,
@@ -31,8 +32,25 @@ from ..tokens import (
     with_content,
     without_attributes,
 )
+from ..tokens import bold_term as bold_colon_shape
 from .explicit import VALUE, section_end
-from .words import NUMBERING, bare, generic, points_label, points_lead, question_like, term_like, word_set
+from .formulas import display_token, naming_content, weak_label
+from .words import (
+    GENERIC_HEADINGS,
+    NUMBERING,
+    TOPIC_WORDS,
+    action,
+    asked_about,
+    bare,
+    describes_use,
+    generic,
+    points_label,
+    points_lead,
+    question_like,
+    technical,
+    term_like,
+    word_set,
+)
 
 _CUE = re.compile(
     r"^\s*(?:[(（][^()（）]{0,60}[)）]\s*)?(?:[-—–]\s|[,，]\s*(?:又称|也称|也叫|即|简称|or\b|also\b)|"
@@ -115,10 +133,9 @@ def _item_defines(item: SyntaxTreeNode) -> bool:
 
 def _item_defines_paragraph(paragraph: SyntaxTreeNode, *, commas: bool = True) -> bool:
     """`**术语**：定义`, `术语：定义` or (with `commas`) `术语，定义`: a named term, then what it is."""
-    from ..tokens import bold_term
 
     children = trim(inline_children(paragraph))
-    found = bold_term(children)
+    found = bold_colon_shape(children)
     if found is not None:  # `**Objective**:` labels a point, `**输入层**: 0.2` gives a value: neither defines
         return not generic(plain(found[0])) and not VALUE.match(plain(found[1]))
     found = _split_at_colon(split_lines(children)[0]) if children else None
@@ -129,13 +146,12 @@ def _item_defines_paragraph(paragraph: SyntaxTreeNode, *, commas: bool = True) -
 
 def _lead(item: SyntaxTreeNode) -> str:
     """The term an item starts with: its bold words, or what comes before its colon."""
-    from ..tokens import bold_term, leading_bold
 
     paragraph = next((c for c in item.children if c.type == "paragraph"), None)
     if paragraph is None:
         return ""
     children = trim(inline_children(paragraph))
-    found = bold_term(children) or leading_bold(children)
+    found = bold_colon_shape(children) or leading_bold(children)
     if found is None and children:
         found = _split_at_colon(split_lines(children)[0])
     return plain(found[0]) if found else ""
@@ -144,13 +160,11 @@ def _lead(item: SyntaxTreeNode) -> str:
 def defining_list(node: SyntaxTreeNode) -> bool:
     """`- **精确率**：预测为正例中实际为正例的比例`, …: nearly every item says what its term is (a noun phrase),
     not what it does (`- **梯度裁剪**：限制梯度大小`)."""
-    from ..tokens import bold_term
-    from .words import describes_use
 
     rests = []
     for item in (c for c in node.children if c.type == "list_item"):
         paragraph = next((c for c in item.children if c.type == "paragraph"), None)
-        found = bold_term(trim(inline_children(paragraph))) if paragraph is not None else None
+        found = bold_colon_shape(trim(inline_children(paragraph))) if paragraph is not None else None
         if found is None or not found[1]:
             return False
         rests.append(plain(found[1]))
@@ -159,7 +173,6 @@ def defining_list(node: SyntaxTreeNode) -> bool:
 
 def steps_list(node: SyntaxTreeNode) -> bool:
     """A list of steps (`1. **计算梯度**：…`, `2. **更新参数**：…`): its bold words are actions, not terms."""
-    from .words import action
 
     if node.type not in ("bullet_list", "ordered_list"):
         return False
@@ -219,7 +232,6 @@ def _mark(text: str) -> str:
 def group_note(ctx: Context, term: list[Token], nodes: list[SyntaxTreeNode], i: int) -> None:
     """`机器学习的一般模型：` over a list: asked as "…有哪些？" when the list holds its members (definitions, or
     a counted label); otherwise the list defines the term. The items make notes of their own."""
-    from .words import action
 
     text = bare(plain(term))
     if generic(text) or not term_like(text) or ctx.answering or action(text) or _DESCRIPTION.search(text):
@@ -247,11 +259,8 @@ def _next_definition(nodes: list[SyntaxTreeNode], i: int) -> list[SyntaxTreeNode
         return []
     if group_label(nodes, i):
         return []
-    if nodes[i + 1].type == "paragraph":
-        from .formulas import display_token
-
-        if display_token(nodes[i + 1]) is not None:
-            return []
+    if nodes[i + 1].type == "paragraph" and display_token(nodes[i + 1]) is not None:
+        return []
     return [nodes[i + 1]]
 
 
@@ -305,7 +314,6 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
     of what the question asks about).
 
     A link (`[[Backpropagation]]: computes gradients`) points at another note; it defines nothing here."""
-    from .words import asked_about, technical
 
     named = [t for t in term if t.type != "text" or t.content.strip()]
     if named and named[0].type == "link_open" and named[-1].type == "link_close":
@@ -330,7 +338,6 @@ def _ends_in_colon(tokens: list[Token]) -> bool:
 
 
 def _formula_next(nodes: list[SyntaxTreeNode], i: int) -> bool:
-    from .formulas import display_token
 
     j = i + 1
     while j < len(nodes) and nodes[j].type == "html_block":  # `<!-- check: … -->` between label and formula
@@ -402,7 +409,6 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if len(lines) == 1 and _ends_in_colon(rest) and _formula_next(nodes, i):
         # `MMSE 估计：给定观测后最小化条件期望的二次误差：` then its formula: the term is defined here, and the
         # sentence still labels the formula (the formula rule sees this paragraph next)
-        from .formulas import display_token
 
         definition = strip_trailing_colon(rest)
         formula = display_token(nodes[i + 1]) if i + 1 < len(nodes) else None  # not a checked derivation's
@@ -439,7 +445,6 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 def _aspect_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int, term: list[Token], subject: str) -> int | None:
     """`VC维的性质：` over the lines that state them: asked as it stands ("VC维的性质？"), answered by the blocks
     below it up to the next heading or label."""
-    from .words import describes_use
 
     if not term_like(subject, max_cjk=12, max_words=5) or _DESCRIPTION.search(subject) or describes_use(subject):
         return None
@@ -572,7 +577,6 @@ _MAX_QUESTION_ANSWER = 3
 def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A paragraph that is one question (`err对学习过程有什么影响？`, `> 为什么叫全连接呢？`, `（当 M 为无穷大时……
     会出什么问题？）`) answered by the blocks below it, or with `答：` after it on the same line."""
-    from .formulas import naming_content
 
     node = nodes[i]
     if "?" not in node_text(node) and "？" not in node_text(node):
@@ -718,8 +722,6 @@ def _section_body(nodes: list[SyntaxTreeNode], i: int) -> list[SyntaxTreeNode]:
 
 def _prose(node: SyntaxTreeNode) -> bool:
     """Explanatory prose: not a picture, and not a note in the explicit syntax (then the section holds notes)."""
-    from ..tokens import bold_term as bold_colon_shape
-    from ..tokens import is_cloze
     from .explicit import QUESTION
 
     if node.type != "paragraph" or only_images(node):
@@ -776,7 +778,6 @@ def _facet_list(node: SyntaxTreeNode) -> bool:
 def _says_more_than_the_lead_in(term: str, text: str) -> bool:
     """Besides naming the term and leading into the formula (`状态外插方程，用矩阵形式描述为：`), the paragraph says
     something about it (`sigmoid 函数可以将元素的值变换到 0 和 1 之间：`)."""
-    from .formulas import naming_content
 
     core = re.sub(r"\s*[(（].*?[)）]", "", term).strip().casefold()
     rest = re.sub(r"\s+", " ", text).casefold().replace(core, " ") if core else text
@@ -822,7 +823,6 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     if _item_defines_paragraph(body[0], commas=False):
         ctx.explain(ctx.location(nodes[i]).line, f"the line below '{text[:30]}' defines a term itself", rule=ctx.rule)
         return None
-    from .words import technical
 
     # `### 5.1.3 Dropout` over `在训练过程中……将输出节点以一定概率置为 0。`: a technique named by its heading
     # and explained in a sentence or two right below it
@@ -894,7 +894,6 @@ def announces(text: str) -> bool:
 
 def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """Any other heading whose section explains something (`#### 评估观测序列的概率`): asked as "explain …"."""
-    from .words import technical
 
     children, text = heading_text(nodes[i])
     if nodes[i].tag == "h1" or not text or text.casefold() in _generic_headings() or len(text) > 60:
@@ -941,7 +940,6 @@ def _code_step(body: list[SyntaxTreeNode]) -> bool:
 
 
 def _generic_headings() -> set[str]:
-    from .words import GENERIC_HEADINGS
 
     return GENERIC_HEADINGS
 
@@ -985,10 +983,9 @@ def _name_tokens(children: list[Token]) -> list[Token]:
 
 def _labelled(node: SyntaxTreeNode) -> bool:
     """The paragraph starts with `label：` (plain or bold)."""
-    from ..tokens import bold_term
 
     children = trim(inline_children(node))
-    if bold_term(children) is not None:
+    if bold_colon_shape(children) is not None:
         return True
     found = _split_at_colon(split_lines(children)[0]) if children else None
     if found is None or not found[0]:
@@ -1008,7 +1005,6 @@ _GROUP_NAME = re.compile(
 def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`- 学习率(Learning rate)` or `AlexNet` on its own line, then paragraphs or a list: a list item or a
     line used as a heading, defined below it."""
-    from .words import action, technical
 
     node = nodes[i]
     if node.type == "paragraph" and _outline_head(nodes, i):
@@ -1019,7 +1015,6 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     emphasised = node.type == "paragraph" and any(t.type == "strong_open" for t in inline_children(node))
     if node.type == "paragraph" and ctx.answering and not (emphasised and technical(plain(children))):
         return None  # inside an answer, only `**1. Sigmoid 函数**` stands for a heading
-    from .formulas import weak_label
 
     text = bare(plain(children))
     if weak_label(text) or generic(text) or _FRAME.search(text):
@@ -1091,8 +1086,6 @@ def _outline_head(nodes: list[SyntaxTreeNode], i: int) -> bool:
 def _outline_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """The outline item names a term; its nested items that say something are the definition (sub-outlines
     contribute their name only: they become notes of their own)."""
-    from .formulas import weak_label
-    from .words import action, question_like, technical
 
     node, below = nodes[i], nodes[i + 1]
     children = _name_tokens(trim(inline_children(node)))
@@ -1357,8 +1350,6 @@ def _symbol_first(ctx: Context, node: SyntaxTreeNode, text: str) -> int | None:
 def symbol_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`状态集 $S$ ，即有 N 个不同状态。`: a term introduced with its symbol or formula, defined by the sentence;
     or the other way round: `$\boldsymbol{u}$ 为控制向量，是系统可测量的输入。`."""
-    from .formulas import weak_label
-    from .words import action
 
     if ctx.points_only:
         return None
@@ -1403,7 +1394,6 @@ _CLAUSE_END = re.compile(r"^(?P<term>[^，。,.:：]{1,40}?)\s*(?P<sep>[，。,.
 
 def comma_term(children: list[Token]) -> tuple[str, list[Token]] | None:
     """`回归，输出为连续变量。` → ("回归", the rest): a technical term, a comma, what it is."""
-    from .words import technical
 
     children = trim(children)
     if not children or children[0].type != "text":
@@ -1485,7 +1475,6 @@ _STEPS_LABEL = re.compile(
 
 def _label_and_rest(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
     """`特点：…` or `**特点**：…` / `**特点：**…` → (label, what follows the colon)."""
-    from ..tokens import bold_term as bold_colon_shape
 
     found = bold_colon_shape(children)
     if found is not None:
@@ -1495,7 +1484,6 @@ def _label_and_rest(children: list[Token]) -> tuple[list[Token], list[Token]] | 
 
 def _subject(ctx: Context, below: int) -> str:
     """What a facet is of: the nearest section above level `below` that names something, else the chapter."""
-    from .words import TOPIC_WORDS
 
     for level in sorted((lv for lv in ctx.sections if lv < below), reverse=True):
         text = bare(ctx.sections[level].plain())
