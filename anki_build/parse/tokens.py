@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import cached_property
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
@@ -18,26 +19,43 @@ COLONS = (":", "：")
 LONE_PUNCT = " \t,，.。;；"  # what may stand next to a formula alone in its paragraph
 
 
+_T = TypeVar("_T")
+
+
+class _remembered(Generic[_T]):
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first read): the walk is
+    single-threaded and reads a few properties of every node once."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self.fn, self.name = fn, fn.__name__
+
+    def __get__(self, node: Any, owner: type | None = None) -> Any:
+        if node is None:
+            return self
+        value = node.__dict__[self.name] = self.fn(node)
+        return value
+
+
 class Node(SyntaxTreeNode):
     """A syntax-tree node that remembers what every rule asks of it: the rules read a block's type and
     text many times, and the tokens under a node do not change once the walk starts."""
 
-    @cached_property
+    @_remembered
     def type(self) -> str:  # type: ignore[override]
         return SyntaxTreeNode.type.fget(self)  # type: ignore[attr-defined]
 
-    @cached_property
+    @_remembered
     def inline(self) -> tuple[Token, ...]:
         for child in self.children:
             if child.type == "inline" and child.token is not None:
                 return tuple(child.token.children or ())
         return ()
 
-    @cached_property
+    @_remembered
     def text(self) -> str:
         return plain(list(self.inline))
 
-    @cached_property
+    @_remembered
     def lone_math(self) -> Token | None:
         """The one inline formula of a paragraph that holds nothing else (bar spaces and punctuation)."""
         children = [t for t in trim(list(self.inline)) if not (t.type == "text" and not t.content.strip(LONE_PUNCT))]
