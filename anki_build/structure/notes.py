@@ -72,15 +72,19 @@ def walk_with_maps(tokens: list[Token], block: list[int] | None = None) -> list[
 def plain_text(tokens: list[Token]) -> str:
     parts: list[str] = []
     for token in tokens:
-        if token.children:
-            parts.append(plain_text(token.children))
-        elif token.type in ("text", "code_inline", "math_inline", "math_inline_double", "math_block"):
+        kind = token.type
+        if kind == "text":
             parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
+        elif token.children:
+            parts.append(plain_text(token.children))
+        elif kind in ("code_inline", "math_inline", "math_inline_double", "math_block"):
+            parts.append(token.content)
+        elif kind in ("softbreak", "hardbreak"):
             parts.append("\x00")
-        elif token.type == "image":
+        elif kind == "image":
             parts.append(plain_text(token.children or []))
-    return _CJK_BREAK.sub("", "".join(parts)).replace("\x00", " ")
+    joined = "".join(parts)
+    return _CJK_BREAK.sub("", joined).replace("\x00", " ") if "\x00" in joined else joined
 
 
 # A line break inside Chinese text joins the two lines (`求和号内的⏎积分项` is `求和号内的积分项`), as a browser does.
