@@ -935,8 +935,9 @@ _MAX_CODE_STEP_PROSE = 150  # characters of prose in a section that is mostly co
 
 def _code_step(body: list[SyntaxTreeNode]) -> bool:
     """A section that is code with a line or two around it: a tutorial's step (`读取数据集`), not a topic."""
-    said = sum(len(node_text(n)) for n in body if n.type == "paragraph")
-    return any(n.type in ("fence", "code_block") for n in body) and said < _MAX_CODE_STEP_PROSE
+    if not any(n.type in ("fence", "code_block") for n in body):
+        return False
+    return sum(len(node_text(n)) for n in body if n.type == "paragraph") < _MAX_CODE_STEP_PROSE
 
 
 def _generic_headings() -> set[str]:
