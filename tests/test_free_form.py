@@ -1004,3 +1004,15 @@ def test_a_heading_over_code_with_a_line_of_prose_is_not_a_term(render_md):
 def test_about_before_a_term_is_not_part_of_it(render_md):
     notes, _ = render_md("# 优化\n\n关于鞍点：梯度为零、但在某些方向上升而在另一些方向下降的点。\n")
     assert keys(notes) == ["concept:鞍点"]
+
+
+def test_a_bold_name_with_its_english_name_in_prose_is_a_term(render_md):
+    notes, _ = render_md(
+        "# 判别函数\n\n忽略与类别无关的常数项，得到判别函数——**线性判别函数** LDF（Linear Discriminant Function）。\n\n"
+        "在机器学习中，一个重要的假设便是 **独立同分布 (independent and identically distributed)**，它让训练误差能估计测试误差。\n\n"
+        "对于**分类任务**（one-hot 标签），我们先把数据**转换为张量**（ndarray）。\n"
+    )
+    assert keys(notes) == [
+        "concept:线性判别函数 ldf linear discriminant function",
+        "concept:独立同分布 independent and identically distributed",
+    ]

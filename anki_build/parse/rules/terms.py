@@ -1189,6 +1189,12 @@ _GLOSSED = re.compile(
     r"\x01(?P<term>[^\x01\x02$]{2,20})\x02\s*[（(](?P<gloss>[^()（）]{6,80})[)）]"
     r"|(?<![A-Za-z\x01])(?P<latin>[A-Z][A-Za-z-]{2,}(?: [A-Za-z-]{2,}){0,2})[（(](?P<latin_gloss>[^()（）]{8,80})[)）]"
 )
+# `**线性判别函数** LDF（Linear Discriminant Function）`, `**独立同分布 (independent and identically distributed)**`:
+# a bold name with its English name in brackets, inside or right after the bold, is a term being introduced.
+_ENGLISHED = re.compile(
+    r"\x01(?P<term>[^\x01\x02$（()）]{2,20}?)\s*(?:[（(](?P<inner>[A-Za-z][^()（）\x01\x02$]{2,60})[)）]\s*\x02|"
+    r"\x02\s*(?P<code>[A-Z]{2,6})?\s*[（(](?P<outer>[A-Za-z][^()（）\x01\x02$]{2,60})[)）])"
+)
 _NOT_GLOSS = re.compile(r"\s*(?:如|例如|比如|譬如|或|或者|即|也就是|e\.g\.|i\.e\.|[A-Za-z])", re.IGNORECASE)
 # English prose naming a term it marks: `This term is called a *limit*`, `f is said to be *differentiable*`.
 _CALLED = re.compile(
@@ -1216,6 +1222,14 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         named = term_like(term, max_cjk=12) and not generic(term) and not question_like(term)
         if worded and named and not _NOT_GLOSS.match(gloss):
             terms.append(term)
+    for englished in _ENGLISHED.finditer(text) if "(" in text or "（" in text else ():
+        term = NUMBERING.sub("", englished["term"]).strip()
+        english = (englished["inner"] or englished["outer"]).strip()
+        if re.search(r"[\u4e00-\u9fff]", english) or not re.search(r"[\u4e00-\u9fff]", term):
+            continue  # `**分类任务**（one-hot 标签）` qualifies; an English name has no Chinese in it
+        if term_like(term, max_cjk=12) and not generic(term) and not action(term):
+            code = f" {englished['code']}" if englished["code"] and englished["code"] not in term else ""
+            terms.append(f"{term}{code}（{english}）")
     lowered = text.lower()
     calling = any(word in lowered for word in _CALLING)
     called_in = _marked_node(node, emphasis=True) if calling else ""
