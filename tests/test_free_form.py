@@ -1016,3 +1016,10 @@ def test_a_bold_name_with_its_english_name_in_prose_is_a_term(render_md):
         "concept:线性判别函数 ldf linear discriminant function",
         "concept:独立同分布 independent and identically distributed",
     ]
+
+
+def test_the_bold_term_often_called_something_else_is_defined(render_md):
+    notes, _ = render_md(
+        "# Losses\n\nThe **objective function**, often called the loss function, measures how wrong the model is.\n"
+    )
+    assert keys(notes) == ["concept:objective function"]

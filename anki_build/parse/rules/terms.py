@@ -53,7 +53,7 @@ from .words import (
 )
 
 _CUE = re.compile(
-    r"^\s*(?:[(（][^()（）]{0,60}[)）]\s*)?(?:[-—–]\s|[,，]\s*(?:又称|也称|也叫|即|简称|or\b|also\b)|"
+    r"^\s*(?:[(（][^()（）]{0,60}[)）]\s*)?(?:[-—–]\s|[,，]\s*(?:又称|也称|也叫|即|简称|or\b|also\b|(?:often|sometimes|commonly|usually)\s+(?:called|known\s+as|referred\s+to\s+as)\b)|"
     r"是指|指的是|指|是|就是|即|表示|定义为|被定义为|称为|被称为|叫做|也称为|又称|也叫|用于|用来|"
     r"is\b|are\b|refers to|means|denotes|is defined as|represents|describes|stands for|describe)",
     re.IGNORECASE,
