@@ -1023,3 +1023,11 @@ def test_the_bold_term_often_called_something_else_is_defined(render_md):
         "# Losses\n\nThe **objective function**, often called the loss function, measures how wrong the model is.\n"
     )
     assert keys(notes) == ["concept:objective function"]
+
+
+def test_one_side_of_a_thing_before_a_colon_is_asked_as_it_stands(render_md):
+    notes, _ = render_md(
+        "# 概论\n\n机器学习的基本目的：根据给定的训练样本估计输入与输出之间的依赖关系，对未知输出作出准确预测。\n\n"
+        "### Dropout的基本原理\n\n训练时以一定概率随机丢弃神经元，相当于训练许多子网络并取平均。\n"
+    )
+    assert keys(notes) == ["qa:机器学习的基本目的", "qa:dropout的基本原理"]

@@ -396,6 +396,11 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
             ctx.add_pair(NoteKind.QA, [text_token(asked)], blocks_of([nodes[i + 1]]), ctx.location(node))
             ctx.points.add(id(nodes[i + 1]))
             return i + 1  # `线性回归问题的3个特点：` over the points: asked as it stands
+    facet_of = own_facet(bare(text)) if rest and len(lines) == 1 and not ctx.answering else None
+    if facet_of is not None and _substantive(rest) and "的" in text:
+        # `机器学习的基本目的：根据训练样本……`: one side of a thing, asked as it stands
+        _make(ctx, NoteKind.QA, [*_term_tokens(term), text_token(_mark(text))], paragraph_tokens(rest, node.map), node)
+        return i + 1
     if not _term_ok(ctx, term):
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
         if (
@@ -1462,7 +1467,8 @@ def _alternatives(words: set[str]) -> str:
 
 _VERB_SUBJECT = re.compile(r"(?:^|[\s\d.、])(?:带来|产生|具有|存在|解决|面临|遇到|引起|导致|有)$")
 _OWN_FACET = re.compile(
-    rf"^(?P<subject>\S.{{1,24}}?)\s*(?:的\s*(?P<facet>{_alternatives(_TRAILING_FACETS)})|(?P<bare>{_alternatives(_BARE_FACETS)}))$"
+    rf"^(?P<subject>\S.{{1,24}}?)\s*(?:的\s*(?P<facet>(?:基本|主要|核心|根本)?(?:{_alternatives(_TRAILING_FACETS)}))"
+    rf"|(?P<bare>{_alternatives(_BARE_FACETS)}))$"
     r"|^(?P<facet_en>advantages|disadvantages|limitations|benefits|drawbacks|applications|properties|pros and cons)"
     r"\s+of\s+(?:the\s+)?(?P<subject_en>\S.{1,40})$",
     re.IGNORECASE,
