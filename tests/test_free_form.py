@@ -1031,3 +1031,11 @@ def test_one_side_of_a_thing_before_a_colon_is_asked_as_it_stands(render_md):
         "### Dropout的基本原理\n\n训练时以一定概率随机丢弃神经元，相当于训练许多子网络并取平均。\n"
     )
     assert keys(notes) == ["qa:机器学习的基本目的", "qa:dropout的基本原理"]
+
+
+def test_bold_labels_in_an_answer_drop_the_word_definition_and_ask_about_steps(render_md):
+    notes, _ = render_md(
+        "# 模型评估\n\n### 什么是交叉验证？\n\n**交叉验证定义**:\n把数据分成几份，轮流用其中一份验证、其余训练。\n\n"
+        "**K折交叉验证步骤**:\n1. 把数据随机分成 K 份\n2. 每次用 K-1 份训练、1 份验证\n3. 取 K 次结果的平均\n"
+    )
+    assert keys(notes) == ["qa:什么是交叉验证", "concept:交叉验证", "qa:k折交叉验证步骤"]

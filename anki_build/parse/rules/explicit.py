@@ -111,7 +111,7 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     formula's label instead). A generic label (`**答案**：`, `**优点**：`) is part of an answer, not a term; a
     label that asks (`**如何缓解过拟合**：`) is a question.
     """
-    from .terms import _next_definition, defining_list, facet_items, group_label, group_note
+    from .terms import _FACETS, _next_definition, defining_list, facet_items, group_label, group_note, own_facet
 
     node = nodes[i]
     found = bold_term(inline_children(node))
@@ -121,6 +121,8 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     numbered = bool(term and term[0].type == "text" and NUMBERING.match(term[0].content))
     if numbered:  # `**3. 反向传播**：`
         term = trim([with_content(term[0], NUMBERING.sub("", term[0].content)), *term[1:]])
+    if term and term[-1].type == "text" and _DEFINED.search(term[-1].content) and len(plain(term)) > 3:
+        term = trim([*term[:-1], with_content(term[-1], _DEFINED.sub("", term[-1].content))])  # `**交叉验证定义**:`
     text = plain(term)
     where = ctx.location(node)
     if metadata(text) or (rest and not _says_something(rest)):
@@ -140,6 +142,13 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     value = rest and (VALUE.match(plain(rest)) or len(plain(rest).strip()) <= 8)  # `通常不使用` among `0.2-0.5`s
     if _CONDITION.match(bare(text)) or (value and _in_values_list(node)):
         ctx.explain(where.line, f"'{text[:30]}' gives a setting or a value; it is not a term")
+        return i + 1
+    own = not rest and list_below and not ctx.points_only and bare(text).casefold() not in _FACETS
+    owned = own_facet(bare(text)) if own else None
+    if owned is not None:  # `**K折交叉验证步骤**:` ⏎ the steps: one side of a thing, asked as it stands
+        mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+        ctx.add_pair(NoteKind.QA, [*term, text_token(mark)], blocks_of([nodes[i + 1]]), where)
+        ctx.points.add(id(nodes[i + 1]))
         return i + 1
     if generic(text, exact=True) or (not rest and generic(text)):
         ctx.explain(where.line, f"'{text}' labels part of an answer; it is not a term")
@@ -231,6 +240,7 @@ def _says_something(rest: list[Token]) -> bool:
     )
 
 
+_DEFINED = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z0-9)）])\s*(?:的)?定义\s*$")
 _STEPS_OR_PROBLEMS = re.compile(
     r"(?:原理|步骤|流程|过程|问题)$|^(?:how it works|steps|procedure|(?:common\s+)?(?:problems|issues|pitfalls))$",
     re.IGNORECASE,
