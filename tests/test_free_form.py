@@ -1039,3 +1039,8 @@ def test_bold_labels_in_an_answer_drop_the_word_definition_and_ask_about_steps(r
         "**K折交叉验证步骤**:\n1. 把数据随机分成 K 份\n2. 每次用 K-1 份训练、1 份验证\n3. 取 K 次结果的平均\n"
     )
     assert keys(notes) == ["qa:什么是交叉验证", "concept:交叉验证", "qa:k折交叉验证步骤"]
+
+
+def test_an_abstract_word_as_the_subject_is_not_a_term(render_md):
+    notes, _ = render_md('# 约束\n\n在可行域里找最小值，"s.t."是"subject to"的简写，意思是"受约束于"，即为约束条件。\n')
+    assert notes == []

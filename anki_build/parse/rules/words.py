@@ -45,7 +45,7 @@ GENERIC = LABELS | word_set(
     "作者|日期|时间|来源|出处|链接|地址|编辑|标签|版本|更新|邮箱|负责人|贡献者|难度|原文|网址|主页|图|表|图片|效果图|"
     "训练阶段|测试阶段|推理阶段|使用技巧|技巧|注意事项|常见问题|典型示例|示意图|算法流程|具体步骤|核心公式|计算公式|"
     "不同点|相同点|共同点|区别点|关键假设|假设|因素|实例|案例|应用案例|输入数据|输出数据|数据准备|要求|评估方法|诊断方法|"
-    "解决策略|业务策略|部署方式|核心价值|价值|学习路径|选择依据|实践建议|常见解决方案|检测方法|影响因素|关键特点|"
+    "意思|含义|核心|假设前提|解决策略|业务策略|部署方式|核心价值|价值|学习路径|选择依据|实践建议|常见解决方案|检测方法|影响因素|关键特点|"
     "note|notes|nb|example|examples|e.g|eg|i.e|ie|tip|tips|warning|caution|important|answer|solution|proof|result|"
     "results|output|input|step|steps|summary|pros|cons|advantages|disadvantages|formula|code|reference|references|"
     "definition|intuition|idea|key idea|key ideas|goal|goals|purpose|usage|use case|use cases|limitations|benefits|"
