@@ -1044,3 +1044,11 @@ def test_bold_labels_in_an_answer_drop_the_word_definition_and_ask_about_steps(r
 def test_an_abstract_word_as_the_subject_is_not_a_term(render_md):
     notes, _ = render_md('# 约束\n\n在可行域里找最小值，"s.t."是"subject to"的简写，意思是"受约束于"，即为约束条件。\n')
     assert notes == []
+
+
+def test_names_in_prose_lose_their_quantifier_and_a_repository_is_not_one(render_md):
+    notes, _ = render_md(
+        '# 数据\n\n我们把每一条记录称为一个样本（sample），所有样本的集合称为"数据集"。\n\n'
+        '本书的代码仓库称为"d2l-ai/d2l-zh"，我们利用残差块（residual blocks）训练更深的网络。\n'
+    )
+    assert keys(notes) == ["concept:样本 sample", "concept:数据集"]

@@ -1253,9 +1253,14 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         if len(terms) > _MAX_NAMED:
             ctx.explain(ctx.location(node).line, "a paragraph that names this many terms is a list of names")
             return None
+    terms = [t for t in (_QUANTIFIER.sub("", t).strip() for t in terms) if t and not _SLUG.match(t)]
     for term in terms:
         ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
     return i + 1 if terms else None
+
+
+_QUANTIFIER = re.compile(r"^(?:一个|一种|一组|一类|一些|某个|某种|每个)(?=\S{2})")  # `一个样本（sample）` names 样本
+_SLUG = re.compile(r"^[\w.-]+/[\w.-]+$")  # `d2l-ai/d2l-zh`: a repository, not a term
 
 
 _ALIASED = re.compile(
@@ -1280,8 +1285,8 @@ def alias_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         return None  # no English name in brackets (the pattern below needs one), or a list of names
     for match in _ALIASED.finditer(text):
         term = f"{match['term']}（{match['alias'].strip()}）"
-        if not term_like(term, max_cjk=12) or generic(match["term"]):
-            continue
+        if not term_like(term, max_cjk=12) or generic(match["term"]) or action(match["term"]):
+            continue  # `利用残差块（residual blocks）` says what is done with it
         ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
         made += 1
     return i + 1 if made else None
