@@ -1052,3 +1052,13 @@ def test_names_in_prose_lose_their_quantifier_and_a_repository_is_not_one(render
         '本书的代码仓库称为"d2l-ai/d2l-zh"，我们利用残差块（residual blocks）训练更深的网络。\n'
     )
     assert keys(notes) == ["concept:样本 sample", "concept:数据集"]
+
+
+def test_a_symbol_row_of_a_term_table_says_what_it_belongs_to_and_a_theorem_number_is_no_term(render_md):
+    notes, _ = render_md(
+        "# 概率模型\n\n### HMM\n\n#### 数学基础\n\n| 符号 | 含义 |\n| --- | --- |\n"
+        "| $A$ | 状态转移概率矩阵，第 i 行是从状态 i 出发的分布 |\n| $B$ | 观测概率矩阵，第 i 行是状态 i 下的观测分布 |\n\n"
+        "**定理3.1**：若数据线性可分，感知机算法在有限步内收敛。\n"
+    )
+    fronts = [n.fields["Front"] for n in notes]  # type: ignore[attr-defined]
+    assert len(notes) == 2 and all("HMM 中的" in f for f in fronts), fronts

@@ -10,6 +10,7 @@ from markdown_it.tree import SyntaxTreeNode
 from ...structure import NoteKind
 from ..context import Context, Location
 from ..tokens import inline_children, paragraph_tokens, plain, text_token, trim
+from .terms import _subject
 from .words import bare, term_like
 
 _NAME_HEADER = re.compile(
@@ -70,7 +71,11 @@ def term_table(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
                     _labelled(header[column] if len(header) > 2 else None, row[column]), row[0].map
                 )
             line = _row_line(table, body.index(row))
-            ctx.add_pair(NoteKind.CONCEPT, _cell(row[0]), back, Location(ctx.file.display, line, 1))
+            front = _cell(row[0])
+            subject = _subject(ctx, 8) if _math_only(row[0]) else ""
+            if subject:  # `| $\boldsymbol{B}$ | 观测概率矩阵 |` under `### HMM`: "HMM 中的 B"
+                front = [text_token(subject + (" 中的 " if ctx.language == "zh" else " — ")), *front]
+            ctx.add_pair(NoteKind.CONCEPT, front, back, Location(ctx.file.display, line, 1))
         return i + 1
     heads = [plain(_cell(h)) for h in header]
     named = [

@@ -323,6 +323,8 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
         return False
     if announces(text):  # `本节介绍无向图模型的著名代表之一：`
         return False
+    if EQUATION_REF.search(text):  # `定理3.1：…`: a book's numbered statement; its number cannot be asked
+        return False
     if _DESCRIPTION.search(bare(text)) or _STEP_NAME.match(text.strip()) or _ASPECT.search(bare(text)):
         return False
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
@@ -1513,7 +1515,14 @@ def _subject(ctx: Context, below: int) -> str:
 
     for level in sorted((lv for lv in ctx.sections if lv < below), reverse=True):
         text = bare(ctx.sections[level].plain())
-        if text and not generic(text) and not TOPIC_WORDS.search(text) and not any(f in text for f in _FACETS):
+        framing = _FRAME.search(text) is not None  # `#### 数学基础` under `### HMM`: HMM is the subject
+        if (
+            text
+            and not framing
+            and not generic(text)
+            and not TOPIC_WORDS.search(text)
+            and not any(f in text for f in _FACETS)
+        ):
             return text if len(text) <= 30 else ""
     return bare(ctx.chapter.title) if len(ctx.chapter.title) <= 30 else ""
 
