@@ -1062,3 +1062,12 @@ def test_a_symbol_row_of_a_term_table_says_what_it_belongs_to_and_a_theorem_numb
     )
     fronts = [n.fields["Front"] for n in notes]  # type: ignore[attr-defined]
     assert len(notes) == 2 and all("HMM 中的" in f for f in fronts), fronts
+
+
+def test_a_worked_example_and_a_list_of_examples_make_no_cards(render_md):
+    notes, _ = render_md(
+        "# 决策树\n\n## 信息增益\n\n**信息增益**：划分前后熵的减少量。\n\n### 3. 举个一分钟能算完的例子\n\n"
+        "数据集：10 条样本，二分类。\n\n- T 分支：6 条样本，熵为 0\n- F 分支：4 条样本，熵约 0.811\n\n"
+        "## 生成式模型\n\n比如，它会学习：\n\n- 猫的特点：耳朵尖、胡子长、体型小；\n- 狗的特点：耳朵圆、尾巴摇、体型大。\n"
+    )
+    assert keys(notes) == ["concept:信息增益"]

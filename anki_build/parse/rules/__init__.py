@@ -58,7 +58,11 @@ RULES: tuple[Rule, ...] = (
     _rule("skip-link-list", "bullet_list ordered_list", guards.link_list, "- [为什么…？](url)", explicit=False),
     _rule("skip-metadata", "paragraph", guards.metadata, "作者：… / 2023-04-06：…", explicit=False),
     _rule(
-        "skip-exercises", "heading", guards.exercises, "## Exercises / ## 练习, and the tasks under it", explicit=False
+        "skip-exercises",
+        "heading",
+        guards.exercises,
+        "## Exercises / ## 练习 (or ### 举个例子), and what is under it",
+        explicit=False,
     ),
     # heuristics: notes as people write them
     _rule("facet", "paragraph heading", terms.facet, "### Sigmoid 函数 ⏎ 特点：输出在 (0, 1) 之间……", explicit=False),

@@ -24,6 +24,12 @@ _PROMPT = re.compile(r"^\s*(?:In|Out)\s*\[\d*\]\s*:")
 _EXERCISES = re.compile(
     r"^(?:exercises?|problems|quiz(?:zes)?|习题|练习|练习题|思考题|作业|课后题|课后习题)$", re.IGNORECASE
 )
+# A worked example's section (`### 3. 举个 1 分钟能算完的例子`, `## Example`): one instance, not what to learn
+_EXAMPLE = re.compile(
+    r"^(?:(?:一个|几个|简单的?)?(?:例子|示例|举例|例题|实例)|举个.{0,12}例子|.{0,12}的例子|"
+    r"(?:an? |worked )?examples?(?:\s*\d+)?|example:.*)$",
+    re.IGNORECASE,
+)
 
 
 def _links_only(item: SyntaxTreeNode) -> bool:
@@ -84,12 +90,17 @@ def metadata(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
 
 
 def exercises(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
-    """An `## Exercises` / `## 练习` section: tasks for the reader, with no answers to learn from."""
+    """An `## Exercises` / `## 练习` section (tasks for the reader, with no answers to learn from), or a worked
+    example's (`### 举个例子`): one instance of what the notes around it teach."""
     node = nodes[i]
-    if not _EXERCISES.match(bare(node_text(node))):
+    heading = bare(node_text(node))
+    example = _EXAMPLE.match(heading) is not None
+    if not _EXERCISES.match(heading) and not example:
         return None
     end = i + 1
     while end < len(nodes) and not (nodes[end].type == "heading" and nodes[end].tag <= node.tag):
         end += 1
-    ctx.explain(ctx.location(node).line, "exercises for the reader: no cards")
+    ctx.explain(
+        ctx.location(node).line, "a worked example: no cards" if example else "exercises for the reader: no cards"
+    )
     return end

@@ -100,6 +100,7 @@ def _split_at_colon(line: list[Token]) -> tuple[list[Token], list[Token]] | None
     return None
 
 
+_EXAMPLE_LEAD = re.compile(r"^\s*(?:例如|比如|譬如|举例来说|举个例子|for example|for instance|e\.g\.)", re.IGNORECASE)
 _ABOUT = re.compile(r"^\s*(?:关于|对于)\s*(?=\S{2})")
 
 
@@ -406,12 +407,12 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     if not _term_ok(ctx, term):
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
         if (
-            (points_label(text) or points_lead(text))
+            (points_label(text) or points_lead(text) or _EXAMPLE_LEAD.match(text))
             and not rest
             and i + 1 < len(nodes)
             and nodes[i + 1].type in ("bullet_list", "ordered_list")
         ):
-            ctx.points.add(id(nodes[i + 1]))
+            ctx.points.add(id(nodes[i + 1]))  # `比如，它会学习：` ⏎ `- 猫的特点：…`: examples, not terms
         return None
     if len(lines) == 1 and _ends_in_colon(rest) and _formula_next(nodes, i):
         # `MMSE 估计：给定观测后最小化条件期望的二次误差：` then its formula: the term is defined here, and the
