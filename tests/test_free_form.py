@@ -785,7 +785,7 @@ def test_extraction_on_the_gold_set_does_not_regress():
     tune = _totals([r for r in results if r.split == "tune"])
     holdout = _totals([r for r in results if r.split == "holdout"])
     assert tune["orphan_fronts"] == holdout["orphan_fronts"] == 0
-    assert tune["recall"] >= 0.805 and tune["precision"] >= 0.855, tune
+    assert tune["recall"] >= 0.81 and tune["precision"] >= 0.86, tune
     assert holdout["recall"] >= 0.77 and holdout["precision"] >= 0.78, holdout
 
 
