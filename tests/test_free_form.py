@@ -1071,3 +1071,11 @@ def test_a_worked_example_and_a_list_of_examples_make_no_cards(render_md):
         "## 生成式模型\n\n比如，它会学习：\n\n- 猫的特点：耳朵尖、胡子长、体型小；\n- 狗的特点：耳朵圆、尾巴摇、体型大。\n"
     )
     assert keys(notes) == ["concept:信息增益"]
+
+
+def test_a_label_that_points_at_a_line_of_a_figure_gives_way_to_the_heading(render_md):
+    notes, _ = render_md(
+        "# 集成学习\n\n## AdaBoost 的权重更新\n\n（原书图 8.3 的第 3 行）\n\n$$\n\\epsilon_t = P(h_t(x) \\neq f(x))\n$$\n"
+    )
+    [formula] = by_kind(notes, "formula")
+    assert "AdaBoost 的权重更新" in formula.fields["Front"] and "8.3" not in formula.fields["Front"]  # type: ignore[attr-defined]

@@ -44,7 +44,8 @@ _LEAD = (
 )
 _LEADING = re.compile(rf"^(?:{_LEAD})(?![A-Za-z])", re.IGNORECASE)
 _POINTER = re.compile(
-    r"上式|前式|该式|此式|上述|上面|以上|代入|带入|式\s*[(（]?\s*\d|公式\s*[(（]?\d|第\s*\d+\s*[项步]|"
+    r"上式|前式|该式|此式|上述|上面|以上|代入|带入|式\s*[(（]?\s*\d|公式\s*[(（]?\d|第\s*\d+\s*(?:[项步行]|个等号)|"
+    r"图\s*\d+\.\d+|\bfig(?:ure)?\.?\s*\d|"
     r"\bthe (?:above|previous|last)\b|\bequation\s*\(?\d|\beq\.?\s*\(?\d",
     re.IGNORECASE,
 )
