@@ -1058,10 +1058,10 @@ def test_a_symbol_row_of_a_term_table_says_what_it_belongs_to_and_a_theorem_numb
     notes, _ = render_md(
         "# 概率模型\n\n### HMM\n\n#### 数学基础\n\n| 符号 | 含义 |\n| --- | --- |\n"
         "| $A$ | 状态转移概率矩阵，第 i 行是从状态 i 出发的分布 |\n| $B$ | 观测概率矩阵，第 i 行是状态 i 下的观测分布 |\n\n"
-        "**定理3.1**：若数据线性可分，感知机算法在有限步内收敛。\n"
+        "定理3.1：若数据线性可分，感知机算法在有限步内收敛。\n"
     )
     fronts = [n.fields["Front"] for n in notes]  # type: ignore[attr-defined]
-    assert len(notes) == 2 and all("HMM 中的" in f for f in fronts), fronts
+    assert len(notes) == 2 and all("HMM 中的" in f for f in fronts), fronts  # `**定理3.1**：` would be a card
 
 
 def test_a_worked_example_and_a_list_of_examples_make_no_cards(render_md):

@@ -113,7 +113,6 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """
     from .terms import (
         _FACETS,
-        EQUATION_REF,
         _next_definition,
         defining_list,
         facet_items,
@@ -145,9 +144,6 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         ctx.kind_lists.add(id(nodes[i + 1]))  # `**关键概念**：` over a list: each item names a term
     if not rest and not numbered:  # `**工作原理**:` ⏎ `**1. 前向传播**:` ⏎ … ⏎ `**2. 计算损失**:`: its steps
         ctx.numbered_points = not list_below and _STEPS_OR_PROBLEMS.search(bare(text)) is not None
-    if EQUATION_REF.search(text):
-        ctx.explain(where.line, f"'{text[:30]}' is a numbered statement of a book; its name alone cannot be asked")
-        return None
     if _claim(text):
         ctx.explain(where.line, f"'{text[:30]}' states a claim; it is not a term")
         return None
