@@ -1079,3 +1079,13 @@ def test_a_label_that_points_at_a_line_of_a_figure_gives_way_to_the_heading(rend
     )
     [formula] = by_kind(notes, "formula")
     assert "AdaBoost 的权重更新" in formula.fields["Front"] and "8.3" not in formula.fields["Front"]  # type: ignore[attr-defined]
+
+
+def test_the_rest_of_an_interrupted_sentence_is_not_a_formula_name(render_md):
+    notes, _ = render_md(
+        "# Linear algebra\n\n## Matrix-vector products\n\nWe write the product of a matrix and a vector as\n\n"
+        "$$\nA x = b\n$$\n\nwhose $i$-th element is the dot product of the $i$-th row of the matrix with the vector:\n\n"
+        "$$\nb_i = a_i^T x\n$$\n"
+    )
+    fronts = [n.fields["Front"] for n in by_kind(notes, "formula")]  # type: ignore[attr-defined]
+    assert not any("whose" in f for f in fronts), fronts

@@ -199,6 +199,8 @@ def _named(label: list[Token], tex: str) -> list[Token]:
 _AS_FOLLOWS = re.compile(
     r"(?:如下所示|如下|as follows|is given by|is defined as|defined by)\s*[:：]?\s*$", re.IGNORECASE
 )
+# `whose i-th element is …`, `yielding an equivalent model …`: the rest of a sentence a formula interrupted
+_CONTINUES = re.compile(r"^\s*(?:whose|which|yielding|where|giving|resulting in)\b")
 _PARALLEL = re.compile(
     r"^\s*(?:同理|类似地|类似的|同样地?|此外|另外|similarly|likewise|analogously|moreover|furthermore|in addition)",
     re.IGNORECASE,
@@ -339,7 +341,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     if (
         label is not None
         and normalise_key(plain(label[0]))
-        and not (label[1] and (step or weak_label(plain(label[0]))))
+        and not (label[1] and (step or weak_label(plain(label[0])) or _CONTINUES.match(plain(label[0]))))
         and not as_follows
     ):
         label_tokens, sentence = label
