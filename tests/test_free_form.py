@@ -1089,3 +1089,12 @@ def test_the_rest_of_an_interrupted_sentence_is_not_a_formula_name(render_md):
     )
     fronts = [n.fields["Front"] for n in by_kind(notes, "formula")]  # type: ignore[attr-defined]
     assert not any("whose" in f for f in fronts), fronts
+
+
+def test_a_books_own_pages_are_not_topics(render_md):
+    notes, _ = render_md(
+        "# 前言\n\n## 目标受众\n\n本书面向希望了解深度学习的学生、工程师和研究人员，读者只需要一点编程经验。\n\n"
+        "## 致谢\n\n感谢所有为本书提出过修改意见的读者，他们让这本书变得更好。\n\n"
+        "## About This Book\n\nThis book teaches deep learning concepts, context and code in one place.\n"
+    )
+    assert notes == []

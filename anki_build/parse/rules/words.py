@@ -76,7 +76,12 @@ GENERIC_HEADINGS = GENERIC | word_set(
     "目录|导读|本章|本节|概要|要点总结|章节总结|学习目标|实验|代码实现|从零开始实现|简洁实现|"
     "summary|exercises|references|introduction|overview|conclusion|discussion|implementation|code|appendix|"
     "setup|installation|getting started|acknowledgements|acknowledgments|license|contributors|changelog|"
-    "big picture summary|final thoughts|wrap-up|wrap up|what's next|next|visualization utilities"
+    "big picture summary|final thoughts|wrap-up|wrap up|what's next|next|visualization utilities|"
+    # a book's or a repository's own pages: about it, not about machine learning
+    "致谢|前言|序言|关于本书|本书结构|内容和结构|面向人群|目标受众|读者对象|原书地址|本书的英文版|样式规范|写作规范|"
+    "中英文术语对照|术语对照|教学资源|中英文教学资源|安装|环境配置|贡献指南|如何贡献|更新日志|版权声明|"
+    "about this book|about the book|target audience|prerequisites|how to read this book|style guide|contributing|"
+    "how to contribute|resources|teaching resources|citation|citing"
 )
 _CLAUSE_VERB = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|will|would|should|explained|said|says|asked|replied|"
