@@ -101,6 +101,18 @@ def _split_at_colon(line: list[Token]) -> tuple[list[Token], list[Token]] | None
 
 
 _EXAMPLE_LEAD = re.compile(r"^\s*(?:例如|比如|譬如|举例来说|举个例子|for example|for instance|e\.g\.)", re.IGNORECASE)
+# Verbs that make a longer phrase before a colon a clause: `长序列存在一个问题`, `LeNet、AlexNet和VGG都有一个共同的特点`
+_CLAUSE_CJK = re.compile(
+    r"(?<=[\u4e00-\u9fff\w])(?:有(?!监督|向|限|效|偏|损)|是(?!否)|存在|告诉|希望|代表|来自|考虑|回到|需要|可以|能够|包含|允许|"
+    r"使用|采用|通过|为例)"
+)
+
+
+def _clause(text: str) -> bool:
+    core = re.sub(r"\s*[(（][^()（）]*[)）]", "", bare(text))
+    return len(re.findall(r"[\u4e00-\u9fff]", core)) > 5 and _CLAUSE_CJK.search(core) is not None
+
+
 _ABOUT = re.compile(r"^\s*(?:关于|对于)\s*(?=\S{2})")
 
 
@@ -323,6 +335,8 @@ def _term_ok(ctx: Context, term: list[Token]) -> bool:
     if not term_like(text, max_cjk=_MAX_TERM_CJK) or not _names_something(text) or _PREDICATE.search(text):
         return False
     if announces(text):  # `本节介绍无向图模型的著名代表之一：`
+        return False
+    if _clause(text) and not question_like(text):  # `长序列存在一个问题：…`, `矩阵是有用的数据结构：…`
         return False
     if EQUATION_REF.search(text):  # `定理3.1：…`: a book's numbered statement; its number cannot be asked
         return False
