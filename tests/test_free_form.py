@@ -1107,3 +1107,15 @@ def test_a_clause_before_a_colon_with_its_verb_is_not_a_term(render_md):
         "- 有监督学习：从带标签的样本中学习输入到输出的映射。\n"
     )
     assert keys(notes) == ["concept:有监督学习"]
+
+
+def test_facets_nested_under_a_bold_item_stay_on_that_items_card(render_md):
+    notes, _ = render_md(
+        "# Optimisation\n\n## Variants of Gradient Descent\n\n"
+        "1. **Batch Gradient Descent**:\n    - Uses the whole dataset for every step.\n"
+        "    - **Pros**: stable convergence.\n    - **Cons**: slow on large datasets.\n"
+        "2. **Stochastic Gradient Descent**:\n    - Uses one sample per step.\n"
+        "    - **Pros**: fast updates.\n    - **Cons**: noisy steps.\n"
+    )
+    assert keys(notes) == ["concept:batch gradient descent", "concept:stochastic gradient descent"]
+    assert "stable convergence" in notes[0].fields["Back"]  # type: ignore[attr-defined]

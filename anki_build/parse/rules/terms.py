@@ -1573,6 +1573,18 @@ def facet_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
 _VERB_FACET = re.compile(rf"^(?:带来|产生|解决|面临|遇到|存在)的(?:{_alternatives(_TRAILING_FACETS)})$")
 
 
+def _item_subject(node: SyntaxTreeNode) -> str:
+    """`1. **Batch Gradient Descent**:` ⏎ `- **Pros**: …`: the bold name of the list item a facet is nested in."""
+    item = node.parent
+    outer = item.parent.parent if item is not None and item.type == "list_item" and item.parent is not None else None
+    if outer is None or outer.type != "list_item":
+        return ""
+    first = next((c for c in outer.children if c.type == "paragraph"), None)
+    found = leading_bold(inline_children(first)) if first is not None else None
+    name = bare(plain(found[0])).rstrip(":：").strip() if found is not None else ""
+    return name if term_like(name, max_cjk=12, max_words=5) and not generic(name) else ""
+
+
 def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`特点：…` under `### Sigmoid 函数`: asked as "Sigmoid 函数的特点？" (not inside a question's own answer)."""
     node = nodes[i]
@@ -1585,6 +1597,10 @@ def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         return None
     label, rest = found
     name = bare(plain(label))
+    owner = _item_subject(node)
+    if owner:  # the card of `**Batch Gradient Descent**:` shows its nested `**Pros**: …` already
+        ctx.explain(ctx.location(node).line, f"a facet of '{owner[:30]}', shown on its card", rule=ctx.rule)
+        return None
     subject = bare((ctx.subject or ctx.section).plain())
     if len(subject) > 30:  # `批量梯度下降法(Batch Gradient Descent, BGD)`: the name without its long gloss
         subject = re.sub(r"\s*[(（][^()（）]*[)）]\s*", " ", subject).strip()
