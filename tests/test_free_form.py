@@ -1119,3 +1119,11 @@ def test_facets_nested_under_a_bold_item_stay_on_that_items_card(render_md):
     )
     assert keys(notes) == ["concept:batch gradient descent", "concept:stochastic gradient descent"]
     assert "stable convergence" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_a_story_chapter_heading_is_not_a_topic(render_md):
+    notes, _ = render_md(
+        "# The tale of L2\n\n## Chapter 2: The Greedy Wizard and the Heavy Staff\n\n"
+        "The wizard trusted every rune on his staff far too much, and every spell grew wild and brittle.\n"
+    )
+    assert notes == []

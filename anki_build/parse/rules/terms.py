@@ -883,9 +883,15 @@ EQUATION_REF = re.compile(
 )
 
 
+_STORY = re.compile(r"(?:chapter|part|episode)\s*\d+\s*[:：.]", re.IGNORECASE)  # `Chapter 3: The Greedy Wizard`
+
+
 def _framing(node: SyntaxTreeNode, text: str) -> bool:
     """The heading frames the text (an example, a recap, an index), whatever it is numbered or decorated."""
-    return bool(_FRAME.search(text) or _FRAME.search(re.sub(r"^[\W_]+", "", text)))
+    raw = (
+        re.sub(r"^[\W_]+", "", node_text(node)) if node.type == "heading" else ""
+    )  # `Chapter 3: …` before numbering goes
+    return bool(_FRAME.search(text) or _FRAME.search(re.sub(r"^[\W_]+", "", text)) or (raw and _STORY.match(raw)))
 
 
 # Prose that announces what follows or points elsewhere (`讨论二分类问题的感知机模型。`, `常见激活函数汇总`,
