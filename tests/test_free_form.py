@@ -1127,3 +1127,11 @@ def test_a_story_chapter_heading_is_not_a_topic(render_md):
         "The wizard trusted every rune on his staff far too much, and every spell grew wild and brittle.\n"
     )
     assert notes == []
+
+
+def test_an_emphasised_word_named_with_its_head_noun(render_md):
+    notes, _ = render_md(
+        "# Norms\n\nThe largest singular value of a matrix gives what is called the *spectral* norm, "
+        "and it bounds how much the matrix can stretch a vector.\n"
+    )
+    assert keys(notes) == ["concept:spectral norm"]

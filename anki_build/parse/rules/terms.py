@@ -1230,6 +1230,12 @@ _CALLED = re.compile(
     r"said\s+to\s+be)\s+(?:an?\s+|the\s+)?[\x01\x03](?P<term>[^\x01-\x04]{2,40})[\x02\x04]",
     re.IGNORECASE,
 )
+_HEAD_NOUN = re.compile(
+    r"\s+(norms?|functions?|matri(?:x|ces)|vectors?|distributions?|loss(?:es)?|layers?|networks?|models?|rates?|"
+    r"errors?|spaces?|sets?|process(?:es)?|problems?|methods?|algorithms?|theorems?|rules?|variables?|values?|"
+    r"products?|units?|gates?|kernels?|decompositions?|inequalit(?:y|ies)|estimators?)\b",
+    re.IGNORECASE,
+)
 _CALLING = ("called", "known", "termed", "referred", "said")  # every verb _CALLED needs
 _NAMING = "称叫谓记$"  # a character every form of _NAMED needs
 _ALIAS_VERB = re.compile(r"^(?:也|又|亦|或)(?:称|叫|被称)|^简称")
@@ -1263,6 +1269,8 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     called_in = _marked_node(node, emphasis=True) if calling else ""
     for called in _CALLED.finditer(called_in):
         term = " ".join(called["term"].split())
+        head = _HEAD_NOUN.match(called_in, called.end())  # `the *spectral* norm`: the name goes on past the marks
+        term = f"{term} {head[1]}" if head else term
         if term_like(term, max_words=4) and not generic(term) and not re.search(r"[\x01-\x04$]", term):
             terms.append(term)
     for match in _NAMED.finditer(text) if any(c in text for c in _NAMING) else ():
