@@ -1135,3 +1135,11 @@ def test_an_emphasised_word_named_with_its_head_noun(render_md):
         "and it bounds how much the matrix can stretch a vector.\n"
     )
     assert keys(notes) == ["concept:spectral norm"]
+
+
+def test_a_problem_to_work_is_not_a_question_the_notes_answer(render_md):
+    notes, _ = render_md(
+        "# VC 维\n\n给定 $\\epsilon = 0.1$、$d_{vc} = 3$，想要 $\\delta \\leq 0.1$，问 N 需要多大？\n\n"
+        "代入 VC bound 解得 N 约为 30000。\n\n为什么 VC 维衡量了模型的容量？\n\n它是模型能打散的最大样本数。\n"
+    )
+    assert keys(notes) == ["qa:为什么 vc 维衡量了模型的容量"]

@@ -113,6 +113,7 @@ def _clause(text: str) -> bool:
     return len(re.findall(r"[\u4e00-\u9fff]", core)) > 5 and _CLAUSE_CJK.search(core) is not None
 
 
+_EXERCISE_ASKS = re.compile(r"[，,]\s*(?:问|求|试求)(?=\s*\S)")
 _ABOUT = re.compile(r"^\s*(?:关于|对于)\s*(?=\S{2})")
 
 
@@ -617,6 +618,8 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     question = re.sub(r"^[(（](.*)[)）]$", r"\1", question.strip()).strip()
     if not question.endswith(("?", "？")) or len(question) > _MAX_QUESTION_LINE:
         return None
+    if _EXERCISE_ASKS.search(question):
+        return None  # `给定 ε = 0.1、d_vc = 3，问 N 需要多大？`: a problem to work, not a question the notes answer
     words_only = re.sub(r"\s+", " ", plain([t for t in children if not t.type.startswith("math")])).strip()
     words_only = re.sub(r"^[(（](.*)[)）]$", r"\1", words_only) if not same_line else question
     if re.search(r"[。！!；;]|[？?](?=.)|\.\s", words_only) or _LEANING.match(question):
