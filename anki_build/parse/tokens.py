@@ -57,10 +57,13 @@ class Node(SyntaxTreeNode):
 
     @_remembered
     def lone_math(self) -> Token | None:
-        """The one inline formula of a paragraph that holds nothing else (bar spaces and punctuation)."""
-        children = [t for t in trim(list(self.inline)) if not (t.type == "text" and not t.content.strip(LONE_PUNCT))]
-        ok = len(children) == 1 and children[0].type in ("math_inline", "math_inline_double")
-        return children[0] if ok else None
+        return lone_math(list(self.inline))
+
+
+def lone_math(children: list[Token]) -> Token | None:
+    """The one inline formula of a paragraph that holds nothing else (bar spaces and punctuation)."""
+    kept = [t for t in trim(children) if not (t.type == "text" and not t.content.strip(LONE_PUNCT))]
+    return kept[0] if len(kept) == 1 and kept[0].type in ("math_inline", "math_inline_double") else None
 
 
 def inline_children(node: SyntaxTreeNode) -> list[Token]:

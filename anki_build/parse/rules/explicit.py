@@ -31,7 +31,18 @@ from ..tokens import (
     trim,
     with_content,
 )
-from .words import NUMBERING, asked_about, bare, generic, kinds_label, metadata, points_label, question_like, technical
+from .words import (
+    NUMBERING,
+    asked_about,
+    bare,
+    generic,
+    kinds_label,
+    metadata,
+    points_label,
+    question_like,
+    question_mark,
+    technical,
+)
 
 QUESTION = re.compile(r"^\s*(?:Q|问|问题|Question)\s*[:：]\s*", re.IGNORECASE)
 ANSWER = re.compile(r"^\s*(?:A|答|回答|答案|Answer)\s*[:：]\s*", re.IGNORECASE)
@@ -154,7 +165,7 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     own = not rest and list_below and not ctx.points_only and bare(text).casefold() not in _FACETS
     owned = own_facet(bare(text)) if own else None
     if owned is not None:  # `**K折交叉验证步骤**:` ⏎ the steps: one side of a thing, asked as it stands
-        mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+        mark = question_mark(text)
         ctx.add_pair(NoteKind.QA, [*term, text_token(mark)], blocks_of([nodes[i + 1]]), where)
         ctx.points.add(id(nodes[i + 1]))
         return i + 1
@@ -207,7 +218,7 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
             ctx.answers.update(id(b) for b in below)  # `**如何缓解过拟合**：` ⏎ its list: the terms in it count
             end = i + 1
     if question_like(text):
-        mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+        mark = question_mark(text)
         ctx.add_pair(NoteKind.QA, [*term, text_token(mark)] if not text.endswith(("?", "？")) else term, back, where)
     else:
         ctx.add_pair(NoteKind.CONCEPT, term, back, where)
@@ -364,6 +375,6 @@ def admonition_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> in
     if children and children[0].type == "text":
         children = trim([with_content(children[0], NUMBERING.sub("", children[0].content)), *children[1:]])
     if not text.endswith(("?", "？")) and _ASKING_TITLE.match(text):
-        children = [*children, text_token("？" if re.search(r"[\u4e00-\u9fff]", text) else "?")]
+        children = [*children, text_token(question_mark(text))]
     ctx.add_pair(NoteKind.QA, children, blocks_of(body), ctx.location(node))
     return i + 1

@@ -17,11 +17,11 @@ from markdown_it.tree import SyntaxTreeNode
 from ...structure import Fragment, NoteKind
 from ..context import Context, normalise_key
 from ..tokens import (
-    LONE_PUNCT,
     Node,
     bold_term,
     inline_children,
     inline_fragment,
+    lone_math,
     node_text,
     plain,
     strip_trailing_colon,
@@ -87,14 +87,7 @@ def display_token(node: SyntaxTreeNode) -> Token | None:
         return node.token if node.token is not None else None
     if node.type != "paragraph":
         return None
-    if isinstance(node, Node):
-        math = node.lone_math
-    else:
-        children = [
-            t for t in trim(inline_children(node)) if not (t.type == "text" and not t.content.strip(LONE_PUNCT))
-        ]
-        lone = len(children) == 1 and children[0].type in ("math_inline", "math_inline_double")
-        math = children[0] if lone else None
+    math = node.lone_math if isinstance(node, Node) else lone_math(inline_children(node))
     if math is None:
         return None
     token = Token("math_block", "math", 0)

@@ -34,7 +34,7 @@ from ..tokens import (
 )
 from ..tokens import bold_term as bold_colon_shape
 from .explicit import VALUE, section_end
-from .formulas import display_token, naming_content, weak_label
+from .formulas import display_token, example_label, naming_content, weak_label
 from .words import (
     GENERIC_HEADINGS,
     NUMBERING,
@@ -47,6 +47,7 @@ from .words import (
     points_label,
     points_lead,
     question_like,
+    question_mark,
     technical,
     term_like,
     word_set,
@@ -100,7 +101,6 @@ def _split_at_colon(line: list[Token]) -> tuple[list[Token], list[Token]] | None
     return None
 
 
-_EXAMPLE_LEAD = re.compile(r"^\s*(?:例如|比如|譬如|举例来说|举个例子|for example|for instance|e\.g\.)", re.IGNORECASE)
 # Verbs that make a longer phrase before a colon a clause: `长序列存在一个问题`, `LeNet、AlexNet和VGG都有一个共同的特点`
 _CLAUSE_CJK = re.compile(
     r"(?<=[\u4e00-\u9fff\w])(?:有(?!监督|向|限|效|偏|损)|是(?!否)|存在|告诉|希望|代表|来自|考虑|回到|需要|可以|能够|包含|允许|"
@@ -239,10 +239,6 @@ _PROCEDURE = re.compile(
 )
 
 
-def _mark(text: str) -> str:
-    return "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
-
-
 def group_note(ctx: Context, term: list[Token], nodes: list[SyntaxTreeNode], i: int) -> None:
     """`机器学习的一般模型：` over a list: asked as "…有哪些？" when the list holds its members (definitions, or
     a counted label); otherwise the list defines the term. The items make notes of their own."""
@@ -253,7 +249,7 @@ def group_note(ctx: Context, term: list[Token], nodes: list[SyntaxTreeNode], i: 
     back = blocks_of([nodes[i + 1]])
     where = ctx.location(nodes[i])
     if question_like(text):
-        mark = "" if text.endswith(("?", "？")) else ("？" if re.search(r"[\u4e00-\u9fff]", text) else "?")
+        mark = "" if text.endswith(("?", "？")) else question_mark(text)
         ctx.add_pair(NoteKind.QA, [*term, *([text_token(mark)] if mark else [])], back, where)
     elif steps_list(nodes[i + 1]):
         question = f"{text}的步骤？" if re.search(r"[\u4e00-\u9fff]", text) else f"Steps of {text}?"
@@ -402,7 +398,10 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         and _PROCEDURE.search(bare(text))
     ):
         ctx.add_pair(
-            NoteKind.QA, [*_term_tokens(term), text_token(_mark(text))], blocks_of([nodes[i + 1]]), ctx.location(node)
+            NoteKind.QA,
+            [*_term_tokens(term), text_token(question_mark(text))],
+            blocks_of([nodes[i + 1]]),
+            ctx.location(node),
         )
         return i + 1  # `梯度下降的步骤：` over its steps: asked as it stands
     aspect = _ASPECT.search(bare(text))
@@ -417,12 +416,18 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     facet_of = own_facet(bare(text)) if rest and len(lines) == 1 and not ctx.answering else None
     if facet_of is not None and _substantive(rest) and "的" in text:
         # `机器学习的基本目的：根据训练样本……`: one side of a thing, asked as it stands
-        _make(ctx, NoteKind.QA, [*_term_tokens(term), text_token(_mark(text))], paragraph_tokens(rest, node.map), node)
+        _make(
+            ctx,
+            NoteKind.QA,
+            [*_term_tokens(term), text_token(question_mark(text))],
+            paragraph_tokens(rest, node.map),
+            node,
+        )
         return i + 1
     if not _term_ok(ctx, term):
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
         if (
-            (points_label(text) or points_lead(text) or _EXAMPLE_LEAD.match(text))
+            (points_label(text) or points_lead(text) or example_label(text))
             and not rest
             and i + 1 < len(nodes)
             and nodes[i + 1].type in ("bullet_list", "ordered_list")
@@ -460,7 +465,7 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     kind = NoteKind.QA if question_like(text) else NoteKind.CONCEPT
     front = _term_tokens(term)
     if kind is NoteKind.QA:
-        front = [*front, text_token("？" if re.search(r"[\u4e00-\u9fff]", text) else "?")]
+        front = [*front, text_token(question_mark(text))]
     _make(ctx, kind, front, back, node)
     return end
 
@@ -481,7 +486,10 @@ def _aspect_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int, term: li
     if not body:
         return None
     ctx.add_pair(
-        NoteKind.QA, [*_term_tokens(term), text_token(_mark(plain(term)))], blocks_of(body), ctx.location(nodes[i])
+        NoteKind.QA,
+        [*_term_tokens(term), text_token(question_mark(plain(term)))],
+        blocks_of(body),
+        ctx.location(nodes[i]),
     )
     return i + 1
 
@@ -765,7 +773,7 @@ def heading_asks(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     body = _section_body(nodes, i)
     if not any(n.type in ("paragraph", "bullet_list", "ordered_list", "math_block", "table", "fence") for n in body):
         return None
-    mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+    mark = question_mark(text)
     if children and children[-1].type == "text" and children[-1].content.rstrip().endswith((".", "。")):
         children = [*children[:-1], with_content(children[-1], children[-1].content.rstrip()[:-1])]  # `… works.`
     front = children if text.endswith(("?", "？")) else [*children, text_token(mark)]
@@ -1083,7 +1091,7 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         ctx.explain(ctx.location(node).line, f"'{text[:40]}' names the formula below; that is the note")
         return i + 1
     if asks:
-        mark = "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+        mark = question_mark(text)
         prompt = [] if question_like(text) else [text_token("讲解：" if ctx.language == "zh" else "Explain: ")]
         front = [*prompt, *children, *([] if text.endswith(("?", "？")) or prompt else [text_token(mark)])]
         _make(ctx, NoteKind.QA, front, blocks_of(body), node)
@@ -1104,7 +1112,7 @@ def _announced(text: str) -> str:
         return ""
     if re.match(r"^(?:以下|下面|如下|其|上述|前者|后者|两者|二者)", sentence):
         return ""
-    return sentence + _mark(sentence)
+    return sentence + question_mark(sentence)
 
 
 def _outline_head(nodes: list[SyntaxTreeNode], i: int) -> bool:
@@ -1504,7 +1512,8 @@ def _alternatives(words: set[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_VERB_SUBJECT = re.compile(r"(?:^|[\s\d.、])(?:带来|产生|具有|存在|解决|面临|遇到|引起|导致|有)$")
+_BRINGS = "带来|产生|具有|存在|解决|面临|遇到|引起|导致"  # `带来的优势`: what a verb brings, not a thing's name
+_VERB_SUBJECT = re.compile(rf"(?:^|[\s\d.、])(?:{_BRINGS}|有)$")
 _OWN_FACET = re.compile(
     rf"^(?P<subject>\S.{{1,24}}?)\s*(?:的\s*(?P<facet>(?:基本|主要|核心|根本)?(?:{_alternatives(_TRAILING_FACETS)}))"
     rf"|(?P<bare>{_alternatives(_BARE_FACETS)}))$"
@@ -1587,7 +1596,7 @@ def facet_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     return i + 1
 
 
-_VERB_FACET = re.compile(rf"^(?:带来|产生|解决|面临|遇到|存在)的(?:{_alternatives(_TRAILING_FACETS)})$")
+_VERB_FACET = re.compile(rf"^(?:{_BRINGS})的(?:{_alternatives(_TRAILING_FACETS)})$")
 
 
 def _item_subject(node: SyntaxTreeNode) -> str:

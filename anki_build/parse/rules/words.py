@@ -222,6 +222,11 @@ def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
     return (cjk == 0 and 0 < words <= max_words) or (0 < cjk <= max_cjk and words <= max_words)
 
 
+def question_mark(text: str) -> str:
+    """The question mark a front in this text's language ends with."""
+    return "？" if re.search(r"[\u4e00-\u9fff]", text) else "?"
+
+
 def question_like(text: str) -> bool:
     core = bare(text)
     return core.endswith(("?", "？")) or bool(QUESTION_WORDS.search(core)) or bool(TOPIC_WORDS.search(core))
