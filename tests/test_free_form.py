@@ -6,6 +6,7 @@ All examples are written for these tests (Chinese and English, the shapes found 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -1143,3 +1144,20 @@ def test_a_problem_to_work_is_not_a_question_the_notes_answer(render_md):
         "代入 VC bound 解得 N 约为 30000。\n\n为什么 VC 维衡量了模型的容量？\n\n它是模型能打散的最大样本数。\n"
     )
     assert keys(notes) == ["qa:为什么 vc 维衡量了模型的容量"]
+
+
+def test_an_answer_ending_in_a_colon_shows_what_it_announces(render_md):
+    """`公式为：` / `Example:` promises the formula or code written next; the card must not stop on the colon,
+    whether that block sits inside the list item or after the list."""
+    notes, _ = render_md(
+        "# 评估\n\n**F1 值**：精确率与召回率的调和平均，公式为：\n\n$$F_1 = \\frac{2PR}{P + R}$$\n\n"
+        "- **Tokenizing**: splitting raw text into units such as words.\n\n    _Example_:\n\n"
+        "```python\nprint('a b'.split())\n```\n\n"
+        "- **Padding**: making every sequence in a batch the same length.\n\n"
+        "**Plain**: a definition that ends in a colon:\n\n## Next\n\nSomething else entirely here.\n"
+    )
+    backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
+    assert "F_1" in backs["concept:f1 值"]
+    assert "split()" in backs["concept:tokenizing"]
+    assert "split()" not in backs["concept:padding"]
+    assert "Something else" not in backs["concept:plain"]

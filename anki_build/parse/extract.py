@@ -18,7 +18,7 @@ from ..structure.notes import walk_with_maps
 from .assets import AssetResolver
 from .context import Context, Explanation, normalise_key
 from .rules import NAMES, RULES, Rule
-from .rules.formulas import display_token
+from .rules.formulas import block_tokens, display_token
 from .rules.terms import steps_list
 from .tokens import (
     Node,
@@ -191,6 +191,43 @@ def _also_inside(
                 rule.fn(ctx, nodes, j)
 
 
+_SHOWN_AFTER_COLON = frozenset(
+    {"math_block", "math_block_label", "fence", "code_block", "table", "bullet_list", "ordered_list"}
+)
+
+
+def _block_after(nodes: list[SyntaxTreeNode], i: int, line: int) -> SyntaxTreeNode | None:
+    """The first block from `nodes[i]` on that starts at or below `line`, climbing out of the last item of a
+    list (`- **X**: … Example:` with the code fence written after the list)."""
+    for node in nodes[i:]:
+        if node.map and node.map[0] >= line:
+            return node
+    node = nodes[-1].parent if nodes else None
+    while node is not None and node.type == "list_item" and node.next_sibling is None and node.parent is not None:
+        following = node.parent.next_sibling
+        if following is not None:
+            return following
+        node = node.parent.parent
+    return None
+
+
+def _finish_lead_in(notes: list[Note], nodes: list[SyntaxTreeNode], i: int) -> None:
+    """An answer that ends in `公式为：` / `Example:` promises what comes next: the formula, code, table or
+    list right after it goes onto the back too, rather than leaving the card on a dangling colon."""
+    for note in notes:
+        if note.kind.value not in ("concept", "qa") or note.back.inline or not note.back.tokens:
+            continue
+        last = next((t for t in reversed(note.back.tokens) if t.type == "inline"), None)
+        if last is None or not last.content.rstrip().endswith((":", "：")):
+            continue
+        if note.back.tokens[-1].type.startswith("math"):
+            continue
+        ends = [t.map[1] for t in note.back.tokens if t.map]
+        following = _block_after(nodes, i + 1, max(ends)) if ends else None
+        if following is not None and (following.type in _SHOWN_AFTER_COLON or display_token(following) is not None):
+            note.back.tokens = [*note.back.tokens, *block_tokens(following)]
+
+
 def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
     """Offer each block to the rules; the first enabled rule that claims it wins."""
     rules = [rule for rule in RULES if rule.name in ctx.rules and not rule.also]
@@ -217,6 +254,7 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
         if kind == "paragraph":
             _stray_dollars(ctx, node)
         end = None
+        made = len(ctx.notes)
         for rule in rules:
             if kind in rule.applies_to:
                 ctx.rule = rule.name
@@ -233,6 +271,8 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
                         end, claimed_by = i + 1, rule.name
         if end is not None and end > i + 1 and not claimed_by.startswith("skip-"):
             _also_inside(ctx, nodes, i + 1, end, additive, claimed_by)
+        if len(ctx.notes) > made:
+            _finish_lead_in(ctx.notes[made:], nodes, i)
         ctx.rule = claimed_by
         if kind == "heading":
             ctx.answering = claimed_by in _QUESTION_RULES or claimed_by == "facet"

@@ -95,7 +95,7 @@ def display_token(node: SyntaxTreeNode) -> Token | None:
     return token
 
 
-def _block_tokens(node: SyntaxTreeNode) -> list[Token]:
+def block_tokens(node: SyntaxTreeNode) -> list[Token]:
     token = display_token(node)
     return node.to_tokens() if node.type == "math_block" or token is None else [token]
 
@@ -352,7 +352,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             tok
             for node in chain
             for tok in (
-                _block_tokens(node) if node.type != "paragraph" or display_token(node) is not None else node.to_tokens()
+                block_tokens(node) if node.type != "paragraph" or display_token(node) is not None else node.to_tokens()
             )
         ]
         ctx.add(
@@ -374,7 +374,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             NoteKind.FORMULA,
             _counted(ctx, text),
             inline_fragment(front),
-            Fragment([tok for node in chain for tok in _block_tokens(node)], inline=False),
+            Fragment([tok for node in chain for tok in block_tokens(node)], inline=False),
             ctx.location(chain[0]),
             extra,
             sentence_label=sentence,
@@ -391,7 +391,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
                 NoteKind.DERIVATION,
                 text,
                 inline_fragment(label_tokens),
-                Fragment(_block_tokens(node), inline=False),
+                Fragment(block_tokens(node), inline=False),
                 where,
                 extra,
             )
@@ -407,7 +407,7 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             NoteKind.FORMULA,
             _counted(ctx, text),
             inline_fragment(front),
-            Fragment(_block_tokens(node), inline=False),
+            Fragment(block_tokens(node), inline=False),
             ctx.location(node),
             extra,
             sentence_label=sentence,
