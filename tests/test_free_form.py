@@ -1161,3 +1161,28 @@ def test_an_answer_ending_in_a_colon_shows_what_it_announces(render_md):
     assert "split()" in backs["concept:tokenizing"]
     assert "split()" not in backs["concept:padding"]
     assert "Something else" not in backs["concept:plain"]
+
+
+def test_a_card_whose_only_answer_is_a_missing_image_is_skipped_with_a_warning(render_md):
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+    text = "# 图\n\n**损失曲面**：\n\n![](surface.png)\n\n**学习曲线**：\n\n![](curve.png)\n"
+    notes, report = render_md(text, {"curve.png": png})
+    assert keys(notes) == ["concept:学习曲线"]
+    assert "<img" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+    empty = [d for d in report.items if d.code == "empty-answer"]
+    assert [(d.line, d.severity.value) for d in empty] == [(3, "warning")]
+
+
+def test_a_bare_item_over_a_counted_lead_in_is_the_term_and_the_lead_in_is_not(render_md):
+    """`- 策略迭代(Policy iteration)` ⏎ `算法分3步：` ⏎ steps: the item names the term its body explains; a short
+    counted lead-in announces parts, it names nothing."""
+    notes, _ = render_md(
+        "# 强化学习\n\n- 策略迭代(Policy iteration)\n\n算法包含3步：\n\n"
+        "1. 随机初始化一个策略。\n2. 评估当前策略的价值函数。\n3. 按价值函数贪心地改进策略，直到不再变化。\n\n"
+        "- 折扣因子(Discount factor)\n\n折扣因子决定了未来奖励在当前回报中所占的权重，取值在 0 和 1 之间。\n"
+    )
+    assert keys(notes) == ["concept:策略迭代 policy iteration", "concept:折扣因子 discount factor"]
+    assert "贪心" in notes[0].fields["Back"]  # type: ignore[attr-defined]

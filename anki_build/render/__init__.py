@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html import escape as escape_html
+from html import unescape
 
 from markupsafe import Markup
 
@@ -206,6 +207,17 @@ def _fragment_text(note: Note) -> str:
     return "".join(parts)
 
 
+_VISIBLE = re.compile(r"<(?:img|svg|video|audio|hr)\b|\\\(|\\\[", re.IGNORECASE)
+
+
+def _shows_something(rendered: RenderedNote) -> bool:
+    """A card whose back renders to nothing (an answer that was only a missing image) teaches nothing."""
+    if rendered.notetype == "cloze":
+        return True
+    back = rendered.fields.get("Back", "")
+    return bool(_VISIBLE.search(back)) or bool(unescape(re.sub(r"<[^>]*>", "", back)).strip())
+
+
 def render_notes(
     notes: list[Note],
     config: Config,
@@ -247,6 +259,16 @@ def render_notes(
             where = note.location
             report.warning(
                 where.path, where.line, where.col, "empty-cloze", "cloze has no deletion left after rendering; skipped"
+            )
+            continue
+        if not _shows_something(rendered):
+            where = note.location
+            report.warning(
+                where.path,
+                where.line,
+                where.col,
+                "empty-answer",
+                "nothing is left to show on the back (its only content was left out); skipped",
             )
             continue
         rendered_notes.append(rendered)

@@ -307,7 +307,8 @@ _DESCRIPTION = re.compile(
 )
 _PREDICATE = re.compile(
     r"非常|很|较为|更加|特别|十分|严重|容易|难以|不能|无法|能够|可以|需要|应该|导致|使得|比[^较]|让|有利于|利于|"
-    r"更(?![新换改正替迭])[\u4e00-\u9fff]|由.{1,12}(?:构成|组成)|分为|分成"
+    r"更(?![新换改正替迭])[\u4e00-\u9fff]|由.{1,12}(?:构成|组成)|分为|分成|"
+    r"(?:包含|包括|含有|共有|分)\s*(?:\d+|[两二三四五六七八九十几多])\s*(?:个|种|步|类|部分|项|点|条|层|阶段)"
 )
 # The name of a step of an algorithm (`初始化：…`, `(Ⅲ) 终止：…`, `M 步(Maximization)：…`), not a term.
 _STEP_NAME = re.compile(
@@ -762,7 +763,9 @@ def _prose(node: SyntaxTreeNode) -> bool:
     children = inline_children(node)
     text = plain(children).strip()
     explicit = bold_colon_shape(children) is not None or is_cloze(children) or QUESTION.match(text) or " :: " in text
-    return len(text) >= 8 and not explicit
+    leads_in = text.endswith(("：", ":")) and len(re.findall(r"[\u4e00-\u9fff]", text)) >= 5  # `算法包含2步：`
+    long_enough = len(text) >= 8 or leads_in
+    return long_enough and not explicit
 
 
 def heading_asks(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
@@ -1031,7 +1034,7 @@ def _labelled(node: SyntaxTreeNode) -> bool:
     if found is None or not found[0]:
         return False
     label = plain(found[0])
-    return generic(label) or term_like(label)
+    return generic(label) or (term_like(label) and not _PREDICATE.search(label))
 
 
 # A name for a group of things (`主要指标 (Main metrics)`, `门类型`): its items are the notes.
