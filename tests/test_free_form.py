@@ -1150,14 +1150,14 @@ def test_an_answer_ending_in_a_colon_shows_what_it_announces(render_md):
     """`公式为：` / `Example:` promises the formula or code written next; the card must not stop on the colon,
     whether that block sits inside the list item or after the list."""
     notes, _ = render_md(
-        "# 评估\n\n**F1 值**：精确率与召回率的调和平均，公式为：\n\n$$F_1 = \\frac{2PR}{P + R}$$\n\n"
+        "# 评估\n\n交叉熵（cross entropy）是衡量两个概率分布之间差异的常用方法，定义为：\n\n$$H(p, q) = -\\sum_i p_i \\log q_i$$\n\n"
         "- **Tokenizing**: splitting raw text into units such as words.\n\n    _Example_:\n\n"
         "```python\nprint('a b'.split())\n```\n\n"
         "- **Padding**: making every sequence in a batch the same length.\n\n"
         "**Plain**: a definition that ends in a colon:\n\n## Next\n\nSomething else entirely here.\n"
     )
     backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
-    assert "F_1" in backs["concept:f1 值"]
+    assert "log q_i" in backs["concept:交叉熵 cross entropy"]
     assert "split()" in backs["concept:tokenizing"]
     assert "split()" not in backs["concept:padding"]
     assert "Something else" not in backs["concept:plain"]

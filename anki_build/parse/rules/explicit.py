@@ -195,7 +195,7 @@ def bold_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     back: list[Token]
     end = i + 1
     if rest:
-        back = paragraph_tokens(rest if following else strip_trailing_colon(rest), node.map)  # `公式为：` ⏎ $$…$$
+        back = paragraph_tokens(strip_trailing_colon(rest), node.map)
         if node.parent is not None and node.parent.type == "list_item":
             back += blocks_of([n for n in nodes[i + 1 :] if n.type != "math_block"])
     elif group_label(nodes, i):
