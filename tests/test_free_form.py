@@ -1154,13 +1154,16 @@ def test_an_answer_ending_in_a_colon_shows_what_it_announces(render_md):
         "- **Tokenizing**: splitting raw text into units such as words.\n\n    _Example_:\n\n"
         "```python\nprint('a b'.split())\n```\n\n"
         "- **Padding**: making every sequence in a batch the same length.\n\n"
-        "**Plain**: a definition that ends in a colon:\n\n## Next\n\nSomething else entirely here.\n"
+        "**Plain**: a definition that ends in a colon:\n\n## Next\n\nSomething else entirely here.\n\n"
+        "- **Stemming**: cutting words down to a common root form.\n\n    Example:\n\n"
+        "    ```python\n    stem('running')\n    ```\n\n| 词 | 词干 |\n| --- | --- |\n| cats | cat |\n"
     )
     backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
     assert "log q_i" in backs["concept:交叉熵 cross entropy"]
     assert "split()" in backs["concept:tokenizing"]
     assert "split()" not in backs["concept:padding"]
     assert "Something else" not in backs["concept:plain"]
+    assert "running" in backs["concept:stemming"] and "cats" not in backs["concept:stemming"]
 
 
 def test_a_card_whose_only_answer_is_a_missing_image_is_skipped_with_a_warning(render_md):
@@ -1177,7 +1180,7 @@ def test_a_card_whose_only_answer_is_a_missing_image_is_skipped_with_a_warning(r
 
 
 def test_a_bare_item_over_a_counted_lead_in_is_the_term_and_the_lead_in_is_not(render_md):
-    """`- 策略迭代(Policy iteration)` ⏎ `算法分3步：` ⏎ steps: the item names the term its body explains; a short
+    """`- 策略迭代(Policy iteration)` ⏎ `算法包含3步：` ⏎ steps: the item names the term its body explains; a short
     counted lead-in announces parts, it names nothing."""
     notes, _ = render_md(
         "# 强化学习\n\n- 策略迭代(Policy iteration)\n\n算法包含3步：\n\n"

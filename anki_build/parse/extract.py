@@ -217,11 +217,12 @@ def _finish_lead_in(notes: list[Note], nodes: list[SyntaxTreeNode], i: int) -> N
     for note in notes:
         if note.kind.value not in ("concept", "qa") or note.back.inline or not note.back.tokens:
             continue
-        last = next((t for t in reversed(note.back.tokens) if t.type == "inline"), None)
-        if last is None or not last.content.rstrip().endswith((":", "：")):
+        tokens = note.back.tokens
+        last = next((k for k in range(len(tokens) - 1, -1, -1) if tokens[k].type == "inline"), None)
+        if last is None or not tokens[last].content.rstrip().endswith((":", "：")):
             continue
-        if note.back.tokens[-1].type.startswith("math"):
-            continue
+        if any(t.nesting != -1 for t in tokens[last + 1 :]):
+            continue  # the colon's paragraph is not the last block: what it announced is already there
         ends = [t.map[1] for t in note.back.tokens if t.map]
         following = _block_after(nodes, i + 1, max(ends)) if ends else None
         if following is not None and (following.type in _SHOWN_AFTER_COLON or display_token(following) is not None):
