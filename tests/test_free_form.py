@@ -583,8 +583,8 @@ def test_a_term_introduced_with_its_symbol(render_md):
         "通过推导得到**投影向量**为 $w = S_w^{-1}(\\mu_1-\\mu_2)$ ，它使类间距离与类内距离之比最大。\n\n"
         "初始化 $\\alpha_1 = \\pi b(O_1)$ ，然后逐时刻递推。\n\n- 状态预测：$\\hat x = F x$\n- 协方差预测：$P = F P F^T + Q$\n"
     )
-    assert keys(notes)[:2] == ["concept:状态集", "concept:投影向量"]
-    assert all(n.rule != "symbol-term" for n in notes[2:])  # type: ignore[attr-defined]
+    # `初始化 $\alpha_1 = …$` is a step, not a term; the list items are terms defined by their equations
+    assert keys(notes) == ["concept:状态集", "concept:投影向量", "concept:状态预测", "concept:协方差预测"]
 
 
 def test_a_run_of_named_symbols_and_a_list_that_says_what_each_symbol_is(render_md):
@@ -1189,3 +1189,16 @@ def test_a_bare_item_over_a_counted_lead_in_is_the_term_and_the_lead_in_is_not(r
     )
     assert keys(notes) == ["concept:策略迭代 policy iteration", "concept:折扣因子 discount factor"]
     assert "贪心" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_a_term_defined_by_an_equation_alone_is_a_concept_and_a_bare_symbol_is_not(render_md):
+    """`Z-score: $z = (x-\\mu)/\\sigma$` defines the term by its formula; `记号：$x$` says nothing about it."""
+    notes, _ = render_md(
+        "# 缩放\n\n输入特征常用两种缩放：\n\n"
+        "- Z-score: $z = (x-\\mu)/\\sigma$\n- Max-abs scaling: $x_s = x / \\max|x|$\n"
+        "- 记号：$x$\n- 阈值：$a \\ge b$\n"
+    )
+    backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
+    assert "\\sigma" in backs["concept:z - score"]
+    assert "\\max" in backs["concept:max - abs scaling"]
+    assert not any("记号" in k or "阈值" in k for k in backs)

@@ -276,10 +276,20 @@ def _next_definition(nodes: list[SyntaxTreeNode], i: int) -> list[SyntaxTreeNode
 
 def _substantive(tokens: list[Token], cjk_needed: int = 6) -> bool:
     """A definition says something: a few words, not `梯度下降` after `优化方法：`."""
+    if any(_states_formula(t) for t in tokens):
+        return True  # `Z-score Normalization: $x' = \frac{x-E(x)}{D(x)}$`: the formula is the definition
     text = plain(tokens)
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     words = len(re.findall(r"[A-Za-z]{2,}", text))
     return cjk >= cjk_needed or words >= 4 or (cjk >= 3 and words >= 2)
+
+
+def _states_formula(token: Token) -> bool:
+    """Inline math that states an equation with something on both sides (`$y = wx + b$`, not `$x$`)."""
+    if token.type != "math_inline":
+        return False
+    sides = re.split(r"(?<![<>!\\])=", token.content, maxsplit=1)
+    return len(sides) == 2 and all(len(re.sub(r"\s", "", side)) >= 1 for side in sides) and len(token.content) >= 8
 
 
 def _in_term_list(node: SyntaxTreeNode) -> bool:
