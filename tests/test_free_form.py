@@ -1202,3 +1202,16 @@ def test_a_term_defined_by_an_equation_alone_is_a_concept_and_a_bare_symbol_is_n
     assert "\\sigma" in backs["concept:z - score"]
     assert "\\max" in backs["concept:max - abs scaling"]
     assert not any("记号" in k or "阈值" in k for k in backs)
+
+
+def test_a_matrix_that_only_spells_out_a_symbols_entries_is_not_a_formula_card(render_md):
+    """`$$\\mathbf{x} = [x_1 \\; x_2]$$` is notation; the product written with those symbols is the formula."""
+    notes, _ = render_md(
+        "# 矢量计算\n\n设样本的特征为\n\n$$\\boldsymbol{x} = \\begin{bmatrix}x_1 & x_2 & \\cdots & x_d\\end{bmatrix},$$\n\n"
+        "权重为\n\n$$\\boldsymbol{W} = \\begin{bmatrix} w_{11} & w_{12} \\\\ w_{21} & w_{22} \\end{bmatrix}$$\n\n"
+        "雅可比矩阵为\n\n$$J = \\begin{bmatrix}\\frac{\\partial f_1}{\\partial x_1} & \\frac{\\partial f_1}{\\partial x_2}"
+        "\\end{bmatrix}$$\n\n输出层的矢量计算表达式为\n\n$$\\boldsymbol{o} = \\boldsymbol{x} \\boldsymbol{W} + \\boldsymbol{b}$$\n"
+    )
+    fronts = [re.sub(r"<[^>]+>", "", n.fields["Front"]) for n in by_kind(notes, "formula")]  # type: ignore[attr-defined]
+    assert len(fronts) == 2
+    assert "雅可比矩阵" in fronts[0] and "输出层的矢量计算表达式" in fronts[1]

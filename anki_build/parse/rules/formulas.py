@@ -280,6 +280,40 @@ def _link(node: SyntaxTreeNode, derivation: bool) -> bool:
     return derivation and short and not example_label(text) and _DERIVES.search(text) is None
 
 
+_WRAPPER = re.compile(r"\\(?:boldsymbol|mathbf|mathrm|bm|hat|bar|tilde|vec)\s*(?=\{)")
+_MATRIX = re.compile(r"\\begin\{([bpvBV]?matrix)\}(.*?)\\end\{\1\}", re.DOTALL)
+_SYMBOL = re.compile(r"[A-Za-z](?:_\{?[\w,()]+\}?)?(?:\^\{?\(?[\w]+\)?\}?)?(?:_\{?[\w,()]+\}?)?|\\[cvdl]?dots|0|1")
+
+
+def _unwrapped(tex: str) -> str:
+    while True:
+        match = _WRAPPER.search(tex)
+        if match is None:
+            return tex
+        depth, j = 0, match.end()
+        for j in range(match.end(), len(tex)):
+            depth += {"{": 1, "}": -1}.get(tex[j], 0)
+            if depth == 0:
+                break
+        tex = tex[: match.start()] + tex[match.end() + 1 : j] + tex[j + 1 :]
+
+
+def layout_only(tex: str) -> bool:
+    """`$$\\boldsymbol{x} = \\begin{bmatrix}x_1 & x_2\\end{bmatrix}$$` spells out a symbol's entries: notation,
+    not a fact to learn."""
+    text = _unwrapped(tex)
+    matrices = _MATRIX.findall(text)
+    if not matrices:
+        return False
+    for _, body in matrices:
+        entries = [e.strip() for row in re.split(r"\\\\", body) for e in row.split("&")]
+        if not all(_SYMBOL.fullmatch(e) for e in entries if e):
+            return False
+    rest = _MATRIX.sub(" M ", text)
+    rest = re.sub(r"\\(?:quad|qquad|,|;|!|left|right)|[\s,.;]", "", rest)
+    return re.fullmatch(r"(?:(?:[A-Za-z](?:_\{?[\w,()]+\}?)?(?:\^\{?\(?\w+\)?\}?)?)=M)+", rest) is not None
+
+
 def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """Display math: one formula card per block, or one derivation card for a chain linked by connectives."""
     if display_token(nodes[i]) is None:
@@ -313,6 +347,10 @@ def display_formula(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     task = (
         head is not None and _STEP.fullmatch(plain(head[0]).strip(" :：,，.。")) is not None
     )  # `求解：` ⏎ the problem
+    tokens = [display_token(node) for node in chain]
+    if not ctx.block_check and all(t is not None and layout_only(t.content) for t in tokens):
+        ctx.explain(ctx.location(nodes[i]).line, "spells out a symbol's entries, not a formula to learn", rule=ctx.rule)
+        return end
     if step and shown and not task and not linked and not ctx.block_check and not derived:
         ctx.explain(ctx.location(nodes[i]).line, "a step of a derivation, not a formula to learn", rule=ctx.rule)
         return end  # one step after the section's formula; steps linked by `所以`, `代入可得` are one card
