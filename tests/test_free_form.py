@@ -1215,3 +1215,15 @@ def test_a_matrix_that_only_spells_out_a_symbols_entries_is_not_a_formula_card(r
     fronts = [re.sub(r"<[^>]+>", "", n.fields["Front"]) for n in by_kind(notes, "formula")]  # type: ignore[attr-defined]
     assert len(fronts) == 2
     assert "雅可比矩阵" in fronts[0] and "输出层的矢量计算表达式" in fronts[1]
+
+
+def test_an_unmarked_name_at_the_end_of_a_defining_sentence_is_a_term(render_md):
+    """`若……，则称 $Q$ 为齐次马尔可夫链。` defines the name it ends on, bold or not; `所以叫做…` only explains one."""
+    notes, _ = render_md(
+        "# 定义\n\n若转移概率与时刻无关，则称序列 $Q$ 是齐次马尔可夫链。\n\n"
+        "引入的系数 $\\lambda_i$ 称为拉格朗日乘数。\n\n"
+        "因为两层之间两两相连，所以叫做全连接。\n\n"
+        "若它对任意分布都成立，我们称问题对学习算法是一致的。\n\n"
+        "这种做法称为是一种元策略。\n"
+    )
+    assert keys(notes) == ["concept:齐次马尔可夫链", "concept:拉格朗日乘数"]

@@ -75,6 +75,11 @@ _NAMED = re.compile(
     r"(?P<aliased>[\u4e00-\u9fffA-Za-z0-9 -]{1,16}?\s*[（(][A-Za-z][^（）()]{1,40}[)）])",
     re.IGNORECASE,
 )
+# Unmarked, at the end of a defining sentence: `若……，则称序列 $Q$ 是齐次 Markov 链。`, `……称为拉格朗日乘数。`
+_NAMED_PLAIN = re.compile(
+    r"(?:(?:则|我们|通常|一般)称(?:[^，。；,;\x01\x02\"“”]{0,30}?)(?:为|是)|称之为|被称为|(?<![被以])称为|(?<!所以)(?<!因此)叫[做作])"
+    r"\s*(?P<plain>[^，。；,;：:、（()）\"“”$\x01\x02]{2,16}?)\s*(?:[。；;]|$)"
+)
 _MAX_TERM_CJK = 16
 # A definition that is really a procedure step or a pointer (`将…代入`, `如下`), not what the term is.
 _DOES_START = re.compile(r"^\s*(?:将|把|对|代入|带入|如下|可得|得到|即可|then|so|we)", re.IGNORECASE)
@@ -1308,12 +1313,18 @@ def named_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         if len(terms) > _MAX_NAMED:
             ctx.explain(ctx.location(node).line, "a paragraph that names this many terms is a list of names")
             return None
+    if not terms and any(c in text for c in "称叫"):
+        for match in _NAMED_PLAIN.finditer(text):
+            term = match["plain"].strip()
+            if term_like(term, max_cjk=10, max_words=3) and not generic(term) and not _NOT_A_NAME.search(term):
+                terms.append(term)
     terms = [t for t in (_QUANTIFIER.sub("", t).strip() for t in terms) if t and not _SLUG.match(t)]
     for term in terms:
         ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], node.to_tokens(), ctx.location(node))
     return i + 1 if terms else None
 
 
+_NOT_A_NAME = re.compile(r"^(?:是|一种|一个|这|那|它|其)|的|了|可能|应该|可以")  # `称为是一种…`, `一致的`
 _QUANTIFIER = re.compile(r"^(?:一个|一种|一组|一类|一些|某个|某种|每个)(?=\S{2})")  # `一个样本（sample）` names 样本
 _SLUG = re.compile(r"^[\w.-]+/[\w.-]+$")  # `d2l-ai/d2l-zh`: a repository, not a term
 
