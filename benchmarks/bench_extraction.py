@@ -32,7 +32,7 @@ FAMILY = {"concept": "know", "qa": "know", "cloze": "know", "formula": "math", "
 # Independent of the extractor's own rules: fronts that name nothing the learner could answer from.
 _CONNECTIVE = re.compile(
     r"^(?:所以|因此|于是|从而|即|则|故|可得|得到|可以得到|有|同理|类似地|类似的|代入|将.{0,12}代入|综上|由此|如下|那么|此时|"
-    r"这时|也就是说?|进而|接着|然后|又|再|而|且|其中|再由|带入|由上式|由此可得|解得|整理得|展开得|"
+    r"这时|也就是说?|进而|接着|然后|又|再|而|且|其中|再由|带入|由上式|由此可得|解得|整理得|展开得|进一步地?|显然|易知|易得|已知|移项|"
     r"so|thus|hence|therefore|then|which gives|we get|we have|this gives|that is|i\.e\.|where)(?![A-Za-z])",
     re.IGNORECASE,
 )

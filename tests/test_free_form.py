@@ -1227,3 +1227,26 @@ def test_an_unmarked_name_at_the_end_of_a_defining_sentence_is_a_term(render_md)
         "这种做法称为是一种元策略。\n"
     )
     assert keys(notes) == ["concept:齐次马尔可夫链", "concept:拉格朗日乘数"]
+
+
+def test_a_formula_after_further_obviously_or_given_is_not_labelled_by_that_word(render_md):
+    """`进一步地` / `显然，当 $p \\le p_0$ 时有` / `已知` / `移项：` connect to what came before; a card
+    must not ask "写出 进一步地 的公式"."""
+    notes, _ = render_md(
+        "# 对偶\n\n## 弱对偶性\n\n对偶函数满足下界性质：\n\n$$g(\\lambda) \\le L(x, \\lambda) \\le f(x)$$\n\n进一步地\n\n"
+        "$$g(\\lambda) \\le \\min f(x) = p^*$$\n\n## 检验水平\n\n显然，当 $p \\le p_0$ 时有\n\n$$\\alpha = \\beta(p_0)$$\n\n"
+        "## 指数损失\n\n已知\n\n$$E = \\sum_i (y_i - w x_i)^2$$\n\n移项：\n\n$$a e^{H} = b e^{-H}$$\n\n"
+        "## 偏导\n\n已知$E=\\sum_i (y_i - w x_i)^2$，所以\n\n$$\\frac{\\partial E}{\\partial w} = -2 \\sum_i x_i (y_i - w x_i)$$\n"
+    )
+    fronts = [re.sub(r"<[^>]+>", "", n.fields["Front"]) for n in notes]  # type: ignore[attr-defined]
+    assert fronts, "the formulas make cards"
+    for front in fronts:
+        assert not re.match(r"^(?:写出公式\s*)?(?:进一步地|显然|已知|移项)", front), front
+    assert (
+        any("检验水平" in f for f in fronts)
+        and any("指数损失" in f for f in fronts)
+        and any("偏导" in f for f in fronts)
+    )
+    derivations = [n for n in notes if n.kind == "derivation"]  # type: ignore[attr-defined]
+    assert len(derivations) == 2 and "p^*" in derivations[0].fields["Back"]  # type: ignore[attr-defined]
+    assert "e^{-H}" in derivations[1].fields["Back"]  # type: ignore[attr-defined]

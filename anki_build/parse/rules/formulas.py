@@ -36,13 +36,17 @@ NUMBERING = re.compile(r"^\s*(?:(?:\d+\.)+\d*|\d+[.)、]|[(（]\d+[)）]|[一二
 _LEAD = (
     "所以|因此|最终|最后|此外|另外|首先|其次|接下来|可以看到|可见|我们注意到|注意到|因而|于是|从而|即|则|故|可得|"
     "得到|可以得到|得|有|同理|同样地|同样|类似地|类似的|代入|带入|将|把|综上|由此|如下|那么|此时|这时|"
-    "也就是说|也就是|也即|进而|接着|然后|其中|又因为|又|再|而|且|解得|整理得|展开得|化简得|推出|可知|由|根据|对其|对上式|"
+    "也就是说|也就是|也即|进而|接着|然后|其中|又因为|又|再|而|且|解得|整理得|展开得|化简得|推出|可知|由|根据|依据|对其|对上式|"
+    "进一步地|进一步|更进一步|显然|易知|易得|已知|移项|"
     "so|thus|hence|therefore|then|which gives|giving|we get|we have|we obtain|this gives|that is|i\\.e\\.|where|and|"
     "similarly|likewise|finally|next|now|moreover|furthermore|in addition|recall that|note that|plugging|substituting|"
     "this|these|it|"
     "after all|in other words|in particular|as a result|consequently|it follows that|combining|putting"
 )
-_LEADING = re.compile(rf"^(?:{_LEAD})(?![A-Za-z])", re.IGNORECASE)
+_CJK_LEAD = "|".join(w for w in _LEAD.split("|") if re.search(r"[\u4e00-\u9fff]", w))
+_EN_LEAD = "|".join(w for w in _LEAD.split("|") if not re.search(r"[\u4e00-\u9fff]", w))
+# `已知E = …，所以`: a Chinese lead may touch a Latin symbol; an English one must end a word (`so` is not `some`)
+_LEADING = re.compile(rf"^(?:{_CJK_LEAD}|(?:{_EN_LEAD})(?![A-Za-z]))", re.IGNORECASE)
 _POINTER = re.compile(
     r"上式|前式|该式|此式|上述|上面|以上|代入|带入|式\s*[(（]?\s*\d|公式\s*[(（]?\d|第\s*\d+\s*(?:[项步行]|个等号)|"
     r"图\s*\d+\.\d+|\bfig(?:ure)?\.?\s*\d|"
@@ -71,7 +75,8 @@ def weak_label(text: str) -> bool:
         return True
     rest = _POINTER.sub(" ", _LEADING.sub(" ", text))
     cjk, words = naming_content(rest)
-    short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 16 and len(text.split()) <= 6
+    words_shown = re.findall(r"[A-Za-z]{2,}", re.sub(r"\\[A-Za-z]+", " ", text))  # TeX commands are not words
+    short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 16 and len(words_shown) <= 6
     if _LEADING.match(text) and short and cjk < 6 and words < 3:
         return True
     if _POINTER.search(text) and cjk < 6 and words < 2:
@@ -215,7 +220,7 @@ _MAX_STEP = 120  # shown characters of a sentence between two steps of one annou
 # A step of a derivation (`对 w 求偏导可得`, `将式(3)代入上式`, `Differentiating both sides gives`): the label
 # says what was done to get the formula, and names nothing a learner would ask for.
 _STEP = re.compile(
-    r"求导|求偏导|求解|联立|代入|带入|(?<!泰勒)展开(?!式|为)|化简|整理|变形|递推$|两边|消去|解得|"
+    r"求导|求偏导|求解|联立|代入|带入|移项|(?<!泰勒)展开(?!式|为)|化简|整理|变形|递推$|两边|消去|解得|"
     r"取对数|取自然对数|"
     r"^\s*(?:differentiating|substituting|plugging|expanding|solving|rearranging|simplifying)\b",
     re.IGNORECASE,
