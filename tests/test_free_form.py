@@ -1250,3 +1250,19 @@ def test_a_formula_after_further_obviously_or_given_is_not_labelled_by_that_word
     derivations = [n for n in notes if n.kind == "derivation"]  # type: ignore[attr-defined]
     assert len(derivations) == 2 and "p^*" in derivations[0].fields["Back"]  # type: ignore[attr-defined]
     assert "e^{-H}" in derivations[1].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_english_writing_around_a_formula_is_not_its_name_and_a_distribution_is_asked_by_its_variable(render_md):
+    """`In this case we can write` / `By the same reasoning as above, we see that` say nothing a learner could
+    answer; under `## Poisson` the two formulas are told apart by what they are about (`X^{(2)}`, `X^{(n)}`)."""
+    notes, _ = render_md(
+        "# Distributions\n\n## Poisson\n\nIn a busy area two buses may well arrive within the same minute, so we model the "
+        "minute as two halves of thirty seconds each. In this case we can write\n\n"
+        "$$X^{(2)} \\sim X_1 + X_2,$$\n\nwhere each half is a Bernoulli variable.\n\n"
+        "Why stop at two? We continue to split that minute into many small parts, each with its own tiny chance "
+        "of a bus. By the same reasoning as above, we see that\n\n$$X^{(n)} \\sim \\textrm{Binomial}(n, p/n).$$\n"
+    )
+    fronts = [re.sub(r"<[^>]+>", "", n.fields["Front"]) for n in notes]  # type: ignore[attr-defined]
+    assert len(fronts) == 2
+    assert not any("we can write" in f or "we see that" in f for f in fronts), fronts
+    assert "Poisson" in fronts[0] and "X^{(2)}" in fronts[0] and "X^{(n)}" in fronts[1]

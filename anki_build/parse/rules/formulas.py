@@ -37,7 +37,7 @@ _LEAD = (
     "所以|因此|最终|最后|此外|另外|首先|其次|接下来|可以看到|可见|我们注意到|注意到|因而|于是|从而|即|则|故|可得|"
     "得到|可以得到|得|有|同理|同样地|同样|类似地|类似的|代入|带入|将|把|综上|由此|如下|那么|此时|这时|"
     "也就是说|也就是|也即|进而|接着|然后|其中|又因为|又|再|而|且|解得|整理得|展开得|化简得|推出|可知|由|根据|依据|对其|对上式|"
-    "进一步地|进一步|更进一步|显然|易知|易得|已知|移项|"
+    "进一步地|进一步|更进一步|显然|易知|易得|已知|移项|令|"
     "so|thus|hence|therefore|then|which gives|giving|we get|we have|we obtain|this gives|that is|i\\.e\\.|where|and|"
     "similarly|likewise|finally|next|now|moreover|furthermore|in addition|recall that|note that|plugging|substituting|"
     "this|these|it|"
@@ -57,7 +57,13 @@ _ANAPHORA = re.compile(r"其|它|该|此(?!外)|这个|这些|同样|同理|\b(?
 _FUNCTION = set("的了是为有将其把对于在中上下式可以就都也还如等和与及或并且而若则即得到出来这那此该一个些我们它们")
 _STOP = {"the", "a", "an", "of", "to", "is", "are", "and", "in", "for", "with", "we", "can", "be", "by", "on", "as"}
 _STOP |= {"this", "that", "these", "then", "thus", "so", "which", "gives", "get", "have", "obtain", "where", "it"}
-_RELATION = re.compile(r"(?<![<>!\\])=|\\approx|\\le(?:q)?(?![A-Za-z])|\\ge(?:q)?(?![A-Za-z])|\\propto")
+# Words of the writing around a formula (`In this case we will write`, `By the same reasoning as above, we see that`)
+_STOP |= {"will", "write", "written", "could", "may", "might", "see", "case", "denote", "express", "expressed"}
+_STOP |= {"calculate", "compute", "now", "here", "just", "also", "us", "let", "our", "following", "above", "below"}
+_STOP |= {"same", "reasoning", "way", "follows", "yields", "yield", "find", "note", "recall", "point", "at", "from"}
+_RELATION = re.compile(
+    r"(?<![<>!\\])=|\\approx|\\sim(?![A-Za-z])|\\equiv|\\triangleq|\\le(?:q)?(?![A-Za-z])|\\ge(?:q)?(?![A-Za-z])|\\propto"
+)
 
 
 def naming_content(text: str) -> tuple[int, int]:
