@@ -1266,3 +1266,15 @@ def test_english_writing_around_a_formula_is_not_its_name_and_a_distribution_is_
     assert len(fronts) == 2
     assert not any("we can write" in f or "we see that" in f for f in fronts), fronts
     assert "Poisson" in fronts[0] and "X^{(2)}" in fronts[0] and "X^{(n)}" in fronts[1]
+
+
+def test_a_line_announcing_counted_parts_over_a_list_asks_for_them_and_a_clause_is_not_a_term(render_md):
+    """`学习问题可以划分成两个核心问题` over its two items is a question ("哪两个"), not a term to define; a line
+    that starts with `通过` or holds a modal verb is a clause even when a Latin word follows."""
+    notes, _ = render_md(
+        "# 泛化\n\n学习问题可以划分成两个核心问题\n\n1. 能否保证测试误差接近训练误差\n2. 能否让训练误差足够小\n\n"
+        "## 事实\n\n- 通过VC Bound可以了解到以下事实\n    - 断点存在且样本足够多时，泛化是可能的\n"
+        "    - 能找到训练误差很小的假设时，学习是可能的\n"
+    )
+    assert keys(notes) == ["qa:学习问题可以划分成哪两个核心问题", "qa:通过vc bound可以了解到哪些事实"]
+    assert "足够小" in notes[0].fields["Back"]  # type: ignore[attr-defined]

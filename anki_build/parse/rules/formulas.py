@@ -37,7 +37,7 @@ _LEAD = (
     "所以|因此|最终|最后|此外|另外|首先|其次|接下来|可以看到|可见|我们注意到|注意到|因而|于是|从而|即|则|故|可得|"
     "得到|可以得到|得|有|同理|同样地|同样|类似地|类似的|代入|带入|将|把|综上|由此|如下|那么|此时|这时|"
     "也就是说|也就是|也即|进而|接着|然后|其中|又因为|又|再|而|且|解得|整理得|展开得|化简得|推出|可知|由|根据|依据|对其|对上式|"
-    "进一步地|进一步|更进一步|显然|易知|易得|已知|移项|令|"
+    "显然|易知|易得|已知|移项|令|"
     "so|thus|hence|therefore|then|which gives|giving|we get|we have|we obtain|this gives|that is|i\\.e\\.|where|and|"
     "similarly|likewise|finally|next|now|moreover|furthermore|in addition|recall that|note that|plugging|substituting|"
     "this|these|it|"
@@ -89,7 +89,12 @@ def weak_label(text: str) -> bool:
         return True
     if _ANAPHORA.search(text) and not _POSSESSIVE.match(text) and short and cjk < 6 and words < 2:
         return True  # `求解其最小值`, `对噪声同样有`: a step of the derivation above, about what it derived
-    return cjk < 2 and words == 0
+    return (cjk < 2 and words == 0) or _ALONE.fullmatch(text) is not None
+
+
+# A paragraph that is only a connective between two display blocks; as the start of a longer label
+# (`进一步地，根据式(2.24)…可以恒等变形为`) it still leads into a formula of its own.
+_ALONE = re.compile(r"进一步地?|更进一步地?|further(?:more)?|moreover", re.IGNORECASE)
 
 
 def display_token(node: SyntaxTreeNode) -> Token | None:

@@ -1060,6 +1060,24 @@ _GROUP_NAME = re.compile(
 )
 
 
+_PARTS = re.compile(
+    r"(?:以下|下列|如下)(?:的|几)?(?=[\u4e00-\u9fff]{1,4}$)|(?<![哪第])(?=(?:\d+|[两二三四五六七八九十几])\s*(?:个|种|类|条|点|步|项|大|方面)"
+    r"[\u4e00-\u9fffA-Za-z]{1,6}$)"
+)
+
+
+def _ask_parts(text: str) -> str:
+    """`学习问题可以划分成两个核心问题` → `…划分成哪两个核心问题？`; `通过X可以了解到以下事实` → `…哪些事实？`:
+    a sentence that announces the parts listed below it, turned into the question they answer ('' when it
+    announces nothing)."""
+    core = text.strip().rstrip("：:。.")
+    match = _PARTS.search(core)
+    if match is None or len(re.findall(r"[\u4e00-\u9fff]", core)) < 6:
+        return ""
+    replacement = "哪些" if match.group(0) else "哪"
+    return core[: match.start()] + replacement + core[match.end() :] + "？"
+
+
 def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """`- 学习率(Learning rate)` or `AlexNet` on its own line, then paragraphs or a list: a list item or a
     line used as a heading, defined below it."""
@@ -1082,6 +1100,13 @@ def item_heading(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None
     asks = question_like(text) or action(text)
     if not (asks or term_like(text, max_cjk=16, max_words=6)):
+        asked = _ask_parts(text)
+        below = nodes[i + 1] if i + 1 < len(nodes) else None
+        if asked and below is not None and below.type in ("bullet_list", "ordered_list") and not ctx.answering:
+            # `- 学习问题可以划分成两个核心问题` over its two items: asked for the parts it announces
+            ctx.add_pair(NoteKind.QA, [text_token(asked)], blocks_of([below]), ctx.location(node))
+            ctx.points.add(id(below))
+            return i + 2
         return None
     body: list[SyntaxTreeNode] = []
     for block in nodes[i + 1 :]:
@@ -1162,6 +1187,11 @@ def _outline_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     if weak_label(text) or generic(text) or _FRAME.search(text) or _GROUP_NAME.search(text) or action(text):
         return None
     if question_like(text) or not term_like(text, max_cjk=16, max_words=6):
+        asked = _ask_parts(text)
+        if asked and not question_like(text):  # `- 通过X可以了解到以下事实` over its facts
+            ctx.add_pair(NoteKind.QA, [text_token(asked)], _outline_tokens(below), ctx.location(node))
+            ctx.points.add(id(below))
+            return i + 1
         return None
     outer = node.parent.parent if node.parent is not None else None
     if outer is not None and outer.type == "ordered_list" and not all(_named(_head(c)) for c in outer.children):

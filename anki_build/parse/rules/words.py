@@ -91,9 +91,14 @@ _CLAUSE_VERB = re.compile(
 _VERB_END = re.compile(r"(?:是|为|有|的|了|如下|所示|如|即|时|后|中|于|在|被|把|将|会|能|可|得|并|和|与|或|等)$")
 _PRONOUN_START = re.compile(
     r"^(?:我们|我|你|这|那|它|其|如果|若|当|因为|由于|所以|但|而|对于|通过|根据|在|从|用|把|将|为了|虽然|可以|需要|注意|"
-    r"现在|考虑|下面|接下来|首先|其次|然后|最后|于是|因此|从而|那么|故|"
-    r"we|you|this|that|these|those|it|if|when|because|since|so|but|for|in|on|to|by|with|as|note|here|there)(?![A-Za-z])",
+    r"现在|考虑|下面|接下来|首先|其次|然后|最后|于是|因此|从而|那么|故|"  # `通过VC Bound…`: a Latin word may follow
+    r"(?:we|you|this|that|these|those|it|if|when|because|since|so|but|for|in|on|to|by|with|as|note|here|there)"
+    r"(?![A-Za-z]))",
     re.IGNORECASE,
+)
+# A modal verb inside a Chinese phrase makes it a clause (`学习问题可以划分成两个核心问题`), not a name
+_MODAL = re.compile(
+    r"(?<=[\u4e00-\u9fffA-Za-z])(?:可以|能够|能否|应该|需要|必须|无法|不能|可能(?!性))(?=[\u4e00-\u9fff])"
 )
 QUESTION_WORDS = re.compile(
     r"什么|为什么|为何|如何|怎么|怎样|哪些|哪个|哪种|哪里|是否|能否|可否|有何|有什么|何时|何为|多少|"
@@ -209,7 +214,7 @@ def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
         return False
     head = _ALIAS.sub("", core).strip()
     verb_end = _VERB_END.search(head) and not _SUM_END.search(head)
-    if not head or _SENTENCE.search(head) or _PRONOUN_START.match(head) or verb_end:
+    if not head or _SENTENCE.search(head) or _PRONOUN_START.match(head) or verb_end or _MODAL.search(head):
         return False
     if ":" in head or "：" in head:  # `推导：常用梯度` is a title, not a name
         return False
