@@ -1278,3 +1278,16 @@ def test_a_line_announcing_counted_parts_over_a_list_asks_for_them_and_a_clause_
     )
     assert keys(notes) == ["qa:学习问题可以划分成哪两个核心问题", "qa:通过vc bound可以了解到哪些事实"]
     assert "足够小" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_headings_over_an_explanation_and_clauses_before_a_colon(render_md):
+    """`### Stacking算法的解释` asks to explain Stacking算法 (not "什么是 …的解释"); `BN包含另外两个可学习参数：…`
+    asks which two; `由…的特性可知：`, `回到我们要回答的问题：` and `通常有三种…` are clauses, not terms."""
+    notes, _ = render_md(
+        "# 集成\n\n## Stacking算法的解释\n\nStacking 先训练多个初级学习器，再用它们的输出训练一个次级学习器来组合。\n\n"
+        "## 参数\n\nBN包含另外两个可学习参数：放缩参数 $\\gamma$ 和平移参数 $\\beta$，用于恢复表达能力。\n\n"
+        "由二项分布本身的特性可知：当概率变小时，取较小值的概率变大，这一点容易验证。\n\n"
+        "回到我们要回答的问题：到底需要多少样例才能学得目标概念的有效近似。\n\n"
+        "本节介绍了3种模型评估方法：留出法、交叉验证法和自助法，它们各有适用场合。\n"
+    )
+    assert keys(notes) == ["qa:讲解 stacking算法", "qa:bn包含另外哪两个可学习参数"]

@@ -441,6 +441,11 @@ def term_colon(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         )
         return i + 1
     if not _term_ok(ctx, term):
+        asked = _ask_parts(text) if rest and len(lines) == 1 and not ctx.answering else ""
+        if asked and _substantive(rest, 4):
+            # `通常有三种典型问题：线性可分问题，……`: the parts it counts answer the question it implies
+            _make(ctx, NoteKind.QA, [text_token(asked)], paragraph_tokens(rest, node.map), node)
+            return i + 1
         ctx.explain(ctx.location(node).line, f"'{text[:30]}' before the colon is not a term", rule=ctx.rule)
         if (
             (points_label(text) or points_lead(text) or example_label(text))
@@ -837,6 +842,10 @@ def _says_more_than_the_lead_in(term: str, text: str) -> bool:
     return cjk >= 5 or words >= 4
 
 
+# `硬投票和软投票的解释`, `AdaBoost的个人推导`: a heading over an explanation or a derivation of something
+_EXPLAINS = re.compile(r"(?<=\S)的\s*(?:个人)?(?:解释|推导|证明|理解|说明|补充|总结|介绍)$")
+
+
 def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that names a term (`### Dropout`, `## 3.8.1 隐藏层`), defined by the prose right below it
     (or by a list of its labelled parts: `- **Objective**: …`)."""
@@ -847,6 +856,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None  # `式(14.2)的解释`: about the book's numbered equations, not a term
     if _GROUP_NAME.search(text):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names a group (its items are the notes)")
+        return None
+    if _EXPLAINS.search(text):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' titles an explanation of something, not a term")
         return None
     body = _section_body(nodes, i)
     if _code_step(body):
@@ -962,7 +974,11 @@ def heading_topic(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' points at numbered equations the card cannot show")
         return None
     short = len(re.findall(r"[\u4e00-\u9fff]", text)) <= 8 and len(text.split()) <= 5
-    if short and technical(text) and term_like(text):
+    explains = _EXPLAINS.search(text)
+    if explains and all(t.type == "text" for t in children):
+        if not re.search(r"推导|证明$", text):  # `Stacking算法的解释` asks to explain Stacking算法
+            children = [text_token(text[: explains.start()].strip())]
+    elif short and technical(text) and term_like(text):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names a thing; it is not asked about", rule=ctx.rule)
         return None
     body = _section_body(nodes, i)
@@ -1061,9 +1077,13 @@ _GROUP_NAME = re.compile(
 
 
 _PARTS = re.compile(
-    r"(?:以下|下列|如下)(?:的|几)?(?=[\u4e00-\u9fff]{1,4}$)|(?<![哪第])(?=(?:\d+|[两二三四五六七八九十几])\s*(?:个|种|类|条|点|步|项|大|方面)"
+    r"(?:以下|下列|如下)(?:的|几)?(?=[\u4e00-\u9fff]{1,4}$)|(?<![哪第\d])(?=(?:\d+|[两二三四五六七八九十几])\s*(?:个|种|类|条|点|步|方面)"
     r"[\u4e00-\u9fffA-Za-z]{1,6}$)"
 )
+
+
+_POINTS_AT = re.compile(r"^(?:本节|本章|本文|这里|此处|上面|上式|下面|等式|该式|此式)")
+_STATES = re.compile(r"(?:分别|依次)?(?:为|是|有|如下)$")
 
 
 def _ask_parts(text: str) -> str:
@@ -1071,6 +1091,8 @@ def _ask_parts(text: str) -> str:
     a sentence that announces the parts listed below it, turned into the question they answer ('' when it
     announces nothing)."""
     core = text.strip().rstrip("：:。.")
+    if len(core) > 30 or re.search(r"[，,。；;！？!?]", core) or _POINTS_AT.match(core) or _STATES.search(core):
+        return ""  # a whole sentence, `本节介绍了3种…` (this section), `…分别为` (then says what they are)
     match = _PARTS.search(core)
     if match is None or len(re.findall(r"[\u4e00-\u9fff]", core)) < 6:
         return ""

@@ -91,7 +91,7 @@ _CLAUSE_VERB = re.compile(
 _VERB_END = re.compile(r"(?:是|为|有|的|了|如下|所示|如|即|时|后|中|于|在|被|把|将|会|能|可|得|并|和|与|或|等)$")
 _PRONOUN_START = re.compile(
     r"^(?:我们|我|你|这|那|它|其|如果|若|当|因为|由于|所以|但|而|对于|通过|根据|在|从|用|把|将|为了|虽然|可以|需要|注意|"
-    r"现在|考虑|下面|接下来|首先|其次|然后|最后|于是|因此|从而|那么|故|"  # `通过VC Bound…`: a Latin word may follow
+    r"现在|考虑|下面|接下来|首先|其次|然后|最后|于是|因此|从而|那么|故|回到|通常|往往|总是|"  # a Latin word may follow
     r"(?:we|you|this|that|these|those|it|if|when|because|since|so|but|for|in|on|to|by|with|as|note|here|there)"
     r"(?![A-Za-z]))",
     re.IGNORECASE,
@@ -99,6 +99,7 @@ _PRONOUN_START = re.compile(
 # A modal verb inside a Chinese phrase makes it a clause (`学习问题可以划分成两个核心问题`), not a name
 _MODAL = re.compile(
     r"(?<=[\u4e00-\u9fffA-Za-z])(?:可以|能够|能否|应该|需要|必须|无法|不能|可能(?!性))(?=[\u4e00-\u9fff])"
+    r"|我们|你们|(?:(?<!不)可知|可得|可见|得知|看出)$"  # `回到我们要回答的问题`, `由二项分布本身的特性可知`
 )
 QUESTION_WORDS = re.compile(
     r"什么|为什么|为何|如何|怎么|怎样|哪些|哪个|哪种|哪里|是否|能否|可否|有何|有什么|何时|何为|多少|"
@@ -139,7 +140,8 @@ _ACTION = re.compile(
     r"^(?:转换为|转化为|转为|变为|改为|利用|借助|初始化|计算|更新|选择|选取|设置|设定|确定|收集|训练|评估|使用|构建|建立|准备|加载|检查|调整|比较|添加|移除|去除|删除|"
     r"定义|求解|求|迭代|重复|获取|执行|运行|保存|导入|创建|编写|绘制|观察|分析|处理|划分|拆分|部署|监控|测试|验证|清洗|"
     r"输入|输出|得到|计算出|构造|搭建|采集|标注|整理|统计|记录|对比|判断|生成)"
-    r"(?!式|集|层|图|器|机|门|率|量|模型|网络|函数|数据|样本|误差|损失|阶段|过程|方法|单元|对抗|学习|[（(\s]|$)[\u4e00-\u9fffA-Za-z]"
+    r"(?!\s*(?:式|集|层|图|器|机|门|率|量|模型|网络|函数|数据|样本|误差|损失|阶段|过程|方法|单元|对抗|学习|[（(]|$))"
+    r"\s?[\u4e00-\u9fffA-Za-z]"  # `计算**类内散度矩阵**` reads `计算 类内散度矩阵`
     r"|^(?:initiali[sz]e|compute|calculate|update|set|use|run|train|test|save|plot|record|feed|pass|"
     r"choose|select|define|collect|evaluate|build|prepare|load|"
     r"check|tune|adjust|compare|add|remove|split|deploy|monitor|optimi[sz]e|validate|predict|clean|repeat|apply|"
