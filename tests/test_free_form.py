@@ -640,6 +640,7 @@ def test_a_heading_that_names_the_formula_below_or_announces_the_terms_below(ren
         "formula:sigmoid 函数可以把任意实数压缩到 0 和 1 之间",
         "concept:样本",
         "concept:标记",
+        "qa:bn 由哪两个过程构成",  # the two parts it counts are the answer; `BN 由两个过程构成` is not a term
     ], keys(notes)
 
 
