@@ -1292,3 +1292,55 @@ def test_headings_over_an_explanation_and_clauses_before_a_colon(render_md):
         "本节介绍了3种模型评估方法：留出法、交叉验证法和自助法，它们各有适用场合。\n"
     )
     assert keys(notes) == ["qa:讲解 stacking算法", "qa:bn包含另外哪两个可学习参数"]
+
+
+def test_questions_folded_in_details_tables_of_questions_and_numbered_q_prefixes(render_md):
+    """GitHub interview collections: `<details><summary>Q?</summary>A</details>` (inline or with blank lines),
+    `<summary>Answer</summary>` under a question, `| Question | Answer |` tables, `Q1:` / `Q.` prefixes."""
+    notes, _ = render_md(
+        "# Interview\n\n<details>\n<summary>What is the vanishing gradient problem?</summary>\n\n"
+        "Gradients shrink layer by layer, so the early layers learn very slowly.\n\n</details>\n\n"
+        "<details><summary><b>Why use batch normalization?</b></summary>\n"
+        "It keeps layer inputs stable and allows higher learning rates.\n</details>\n\n"
+        "### What is overfitting?\n\n<details><summary>Answer</summary>\n"
+        "The model fits noise in the training data and generalises poorly.\n</details>\n\n"
+        "## More questions\n\nWhat is a learning rate?\n\n<details><summary>Show answer</summary>\n\n"
+        "The step size of each parameter update.\n\n</details>\n\n"
+        "<details><summary>Click to expand</summary>\n\nA note with no question above it at all.\n\n</details>\n\n"
+        "Q1: What does warm-up do?\nA1: It ramps the learning rate up over the first steps.\n\n"
+        "Q. What is early stopping?\n\nA. Stopping when the validation loss stops improving.\n\n"
+        "| # | Question | Answer |\n| --- | --- | --- |\n| 1 | What is recall? | The share of actual positives found. |\n"
+        "| 2 | What is precision? | The share of predicted positives that are right. |\n"
+    )
+    backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
+    assert list(backs) == [
+        "qa:what is the vanishing gradient problem",
+        "qa:why use batch normalization",
+        "qa:what is overfitting",
+        "qa:what is a learning rate",
+        "qa:what does warm - up do",
+        "qa:what is early stopping",
+        "qa:what is recall",
+        "qa:what is precision",
+    ]
+    assert "early layers" in backs["qa:what is the vanishing gradient problem"]
+    assert "fits noise" in backs["qa:what is overfitting"] and "Answer" not in backs["qa:what is overfitting"]
+    assert "step size" in backs["qa:what is a learning rate"]
+    assert "recall" not in backs["qa:what is early stopping"]  # the question table is not part of that answer
+
+
+def test_a_dash_separates_a_glossary_term_from_its_definition(render_md):
+    """`- *Batch size* - the number of …` (a marked term) or a list of `Term — definition` items; a reading list
+    with dashes, a dated list and a lone unmarked dash in prose are not glossaries."""
+    notes, _ = render_md(
+        "# Glossary\n\n- *Batch size* - the number of examples used in one update step.\n\n"
+        "## Metrics\n\n- Precision — the share of predicted positives that are correct.\n"
+        "- Recall — the share of actual positives that the model finds.\n\n"
+        "## Reading\n\n- [Deep Learning](https://example.org/dl) — a book that covers the whole field well.\n"
+        "- [Pattern Recognition](https://example.org/prml) — another classic book about the subject.\n\n"
+        "## History\n\n- 2012 — a deep network wins the ImageNet challenge by a wide margin.\n"
+        "- 2015 — residual connections let networks grow to a hundred layers.\n\n"
+        "## Other\n\n- Training can be slow - we will see how to speed it up later on.\n- Another point here.\n"
+    )
+    assert keys(notes) == ["concept:batch size", "concept:precision", "concept:recall"]
+    assert "update step" in re.sub(r"<[^>]+>", "", notes[0].fields["Back"])  # type: ignore[attr-defined]

@@ -241,7 +241,17 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
         kind = node.type  # a property, computed on every access
         if kind == "html_block":
             _html_marker(ctx, node)
-            i += 1
+            end = None
+            for rule in rules if not ctx.skipping else ():
+                if kind in rule.applies_to:  # `<details><summary>…`
+                    ctx.rule = rule.name
+                    end = rule.fn(ctx, nodes, i)
+                    if end is not None:
+                        break
+            ctx.rule = ""
+            if end is not None:
+                ctx.previous = None
+            i = end if end is not None else i + 1
             continue
         ctx.block_check, ctx.pending_check = ctx.pending_check, ""
         ctx.block_check_line, ctx.pending_check_line = ctx.pending_check_line, 0

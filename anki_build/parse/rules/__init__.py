@@ -39,11 +39,18 @@ RULES: tuple[Rule, ...] = (
         "checked-derivation", "math_block paragraph", formulas.checked_derivation, "<!-- check: w real --> then $$…$$"
     ),
     _rule("qa-prefix", "paragraph", explicit.qa_prefix, "Q: 为什么…？ / A: 因为…"),
+    _rule("qa-table", "table", tables.qa_table, "| Question | Answer | ⏎ | 什么是过拟合？ | … |"),
     _rule("cloze", "paragraph", explicit.cloze, "动量系数常取 ==0.9==。"),
     _rule("bold-colon", "paragraph", explicit.bold_colon, "**过拟合**：模型记住了训练集里的噪声。"),
     _rule("definition-line", "paragraph", explicit.definition_line, "条件数 :: 最大与最小特征值之比。"),
     _rule("definition-list", "dl", explicit.definition_list, "Epoch ⏎ : 全部样本使用一次。"),
     _rule("heading-question", "heading", explicit.heading_question, "### 为什么 Adam 需要偏差修正？"),
+    _rule(
+        "details-question",
+        "html_block",
+        explicit.details_question,
+        "<details><summary>什么是过拟合？</summary> ⏎ the answer ⏎ </details>",
+    ),
     _rule(
         "admonition-question",
         "admonition",
@@ -70,6 +77,9 @@ RULES: tuple[Rule, ...] = (
     _rule("question-line", "paragraph", terms.question_line, "err 对学习有什么影响？ ⏎ 答案段落", explicit=False),
     _rule("term-colon", "paragraph", terms.term_colon, "- 向量的1范数：各元素绝对值之和", explicit=False),
     _rule("bold-term", "paragraph", terms.bold_term, "**Sigmoid function** is …", explicit=False),
+    _rule(
+        "dash-term", "paragraph", terms.dash_term, "- Precision — the share of predicted positives …", explicit=False
+    ),
     _rule("heading-asks", "heading", terms.heading_asks, "### 如何判断模型过拟合", explicit=False),
     _rule("heading-term", "heading", terms.heading_term, "### Dropout ⏎ 训练时随机丢弃神经元……", explicit=False),
     _rule("heading-topic", "heading", terms.heading_topic, "#### 评估观测序列的概率 ⏎ 说明……", explicit=False),

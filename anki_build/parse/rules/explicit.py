@@ -6,6 +6,7 @@ adds notes through the context and returns the index after what it claimed, or N
 
 from __future__ import annotations
 
+import html
 import re
 
 from markdown_it.token import Token
@@ -44,8 +45,10 @@ from .words import (
     technical,
 )
 
-QUESTION = re.compile(r"^\s*(?:Q|问|问题|Question)\s*[:：]\s*", re.IGNORECASE)
-ANSWER = re.compile(r"^\s*(?:A|答|回答|答案|Answer)\s*[:：]\s*", re.IGNORECASE)
+# `Q:`, `Q1：`, `Question 3:`, `Q. ` (a full stop only before a space or Chinese text: `Q.E.D.` is not a prefix)
+_AFTER = r"\s*\d{0,3}\s*(?:[:：]|[.．](?=\s|[\u4e00-\u9fff]))\s*"
+QUESTION = re.compile(rf"^\s*(?:Q|问|问题|Question){_AFTER}", re.IGNORECASE)
+ANSWER = re.compile(rf"^\s*(?:A|答|回答|答案|Answer){_AFTER}", re.IGNORECASE)
 _DEFINITION_LINE = re.compile(r"^(?P<term>[^:：{}\n]{1,80}?)\s+::\s+(?=\S)")
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
@@ -53,9 +56,14 @@ ANSWER_BLOCKS = ("bullet_list", "ordered_list", "fence", "code_block", "table", 
 
 
 def answer_blocks(nodes: list[SyntaxTreeNode], start: int) -> int:
-    """Index after the blocks that continue an answer (lists, code, tables, math, pictures)."""
+    """Index after the blocks that continue an answer (lists, code, tables, math, pictures); a table of
+    questions (`| Question | Answer |`) starts cards of its own."""
+    from .tables import qa_columns
+
     end = start
     while end < len(nodes) and (nodes[end].type in ANSWER_BLOCKS or only_images(nodes[end])):
+        if nodes[end].type == "table" and qa_columns(nodes[end]) is not None:
+            break
         end += 1
     return end
 
@@ -338,7 +346,7 @@ def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
         return None
     end = section_end(nodes, i + 1)
     where = ctx.location(node)
-    answer = blocks_of(nodes[i + 1 : end])
+    answer = unfold_details(nodes[i + 1 : end])
     if not any(t.type in ("inline", "math_block", "fence", "code_block") for t in answer):
         deeper = end < len(nodes) and nodes[end].type == "heading" and nodes[end].tag > node.tag
         if not deeper:  # a question heading over sub-sections is a title: they answer it
@@ -378,3 +386,97 @@ def admonition_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> in
         children = [*children, text_token(question_mark(text))]
     ctx.add_pair(NoteKind.QA, children, blocks_of(body), ctx.location(node))
     return i + 1
+
+
+_DETAILS = re.compile(
+    r"^\s*<details\b[^>]*>\s*<summary\b[^>]*>(?P<summary>.*?)</summary\s*>", re.IGNORECASE | re.DOTALL
+)
+_DETAILS_END = re.compile(r"</details\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+# A summary that only hides the answer of the question written above it
+_ANSWER_SUMMARY = re.compile(
+    r"^(?:(?:click|tap)(?: here)?(?: to)?(?: (?:expand|show|see|reveal|view))?(?: (?:the )?(?:answer|solution))?|"
+    r"(?:show|see|view|reveal)?\s*(?:the )?(?:answer|solution|explanation|hint|details|more)s?|expand|"
+    r"(?:点击|查看|展开|显示)?(?:答案|解答|解析|参考答案|回答|提示|详情|展开)|点击展开)[\s.:：!！]*$",
+    re.IGNORECASE,
+)
+
+
+def _details(node: SyntaxTreeNode) -> tuple[str, list[Token], bool] | None:
+    """(summary text, the markdown inside the same HTML block, whether `</details>` closes it there)."""
+    from ..markdown import parser
+
+    found = _DETAILS.match(node.content or "") if node.type == "html_block" else None
+    if found is None:
+        return None
+    summary = html.unescape(_TAG.sub("", found["summary"])).strip()
+    rest = node.content[found.end() :]
+    closed = _DETAILS_END.search(rest)
+    start_line = (node.map[0] if node.map else 0) + node.content[: found.end()].count("\n")
+    inner: list[Token] = []
+    text = rest[: closed.start()] if closed else rest
+    if text.strip():
+        for token in parser().parse(text):
+            if token.map:
+                token.map = [token.map[0] + start_line, token.map[1] + start_line]
+            inner.append(token)
+    return summary, inner, closed is not None
+
+
+def unfold_details(nodes: list[SyntaxTreeNode]) -> list[Token]:
+    """The blocks of an answer with `<details>` opened: what is folded inside is part of the answer."""
+    tokens: list[Token] = []
+    for node in nodes:
+        folded = _details(node)
+        if folded is None:
+            tokens.extend(node.to_tokens())
+            continue
+        summary, inner, _ = folded
+        if summary and not _ANSWER_SUMMARY.match(summary):
+            tokens.extend(paragraph_tokens([text_token(summary)], node.map))
+        tokens.extend(inner)
+    return tokens
+
+
+def _has_content(tokens: list[Token]) -> bool:
+    return any(
+        (t.type == "inline" and (t.content or "").strip()) or t.type in ("fence", "code_block", "math_block")
+        for t in tokens
+    )
+
+
+def details_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`<details><summary>What is …?</summary> answer </details>`: a question whose answer is folded away, as
+    GitHub interview collections write them; `<summary>Answer</summary>` folds the answer of the question in
+    the paragraph above it. The answer may sit inside the HTML block or be the blocks up to `</details>`."""
+    from ..markdown import parser
+
+    node = nodes[i]
+    folded = _details(node)
+    if folded is None:
+        return None
+    summary, back, closed = folded
+    end = i + 1
+    if not closed:
+        while end < len(nodes) and nodes[end].type != "heading":
+            block = nodes[end]
+            end += 1
+            if block.type == "html_block" and _DETAILS_END.search(block.content or ""):
+                break
+            back.extend(block.to_tokens())
+    above = ctx.previous
+    if _ANSWER_SUMMARY.match(summary) or not summary:
+        asked = trim(inline_children(above)) if above is not None and not ctx.previous_rule else []
+        if not asked or not plain(asked).rstrip().endswith(("?", "？")):
+            return None  # the answer of a question another rule already made (a question heading), or of none
+        front, where = asked, ctx.location(above)
+    elif summary.endswith(("?", "？")) or question_like(summary):
+        inline = parser().parseInline(summary)
+        front, where = trim(inline[0].children or []) if inline else [text_token(summary)], ctx.location(node)
+    else:
+        return None
+    if not _has_content(back):
+        ctx.warn(where, "empty-answer", "this question has nothing inside its <details>")
+        return end
+    ctx.add_pair(NoteKind.QA, front, back, where)
+    return end

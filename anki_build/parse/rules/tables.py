@@ -1,4 +1,5 @@
-"""Term tables: `| 术语 | 定义 |` (one concept per row), or a header row of terms with their cells below."""
+"""Term tables: `| 术语 | 定义 |` (one concept per row), or a header row of terms with their cells below;
+question tables: `| Question | Answer |` (one question per row)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,43 @@ _NAME_HEADER = re.compile(
     r"term|terms|name|concept|metric|method|model|algorithm|function|symbol|notation|parameter|variable|layer|type)$",
     re.IGNORECASE,
 )
+
+
+_QUESTION_HEADER = re.compile(r"^(?:问题|问|题目|面试题|question|questions|q)$", re.IGNORECASE)
+_ANSWER_HEADER = re.compile(r"^(?:答案|回答|答|解答|参考答案|answer|answers|a)$", re.IGNORECASE)
+
+
+def qa_columns(table: SyntaxTreeNode) -> tuple[int, int] | None:
+    """The (question, answer) columns of a table whose header names them (`| # | Question | Answer |`)."""
+    header, _ = _rows(table)
+    heads = [bare(plain(_cell(h))).strip() for h in header]
+    asks = [n for n, h in enumerate(heads) if _QUESTION_HEADER.match(h)]
+    says = [n for n, h in enumerate(heads) if _ANSWER_HEADER.match(h)]
+    return (asks[0], says[0]) if len(asks) == 1 and len(says) == 1 and asks[0] < says[0] else None
+
+
+def qa_table(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`| Question | Answer |` (or `| 问题 | 答案 |`): the author wrote one question and its answer per row."""
+    table = nodes[i]
+    columns = qa_columns(table)
+    if columns is None:
+        return None
+    asks, says = columns
+    _, body = _rows(table)
+    for index, row in enumerate(body):
+        line = _row_line(table, index)
+        if len(row) <= says or not _cell(row[asks]):
+            continue
+        if not _cell(row[says]):
+            ctx.warn(Location(ctx.file.display, line, 1), "empty-answer", "this row's question has no answer")
+            continue
+        ctx.add_pair(
+            NoteKind.QA,
+            _cell(row[asks]),
+            paragraph_tokens(_cell(row[says]), row[0].map),
+            Location(ctx.file.display, line, 1),
+        )
+    return i + 1
 
 
 def _rows(table: SyntaxTreeNode) -> tuple[list[SyntaxTreeNode], list[list[SyntaxTreeNode]]]:

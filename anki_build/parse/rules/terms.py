@@ -846,6 +846,11 @@ def _says_more_than_the_lead_in(term: str, text: str) -> bool:
 _EXPLAINS = re.compile(r"(?<=\S)的\s*(?:个人)?(?:解释|推导|证明|理解|说明|补充|总结|介绍)$")
 
 
+_QUESTION_SET = re.compile(
+    r"\b(?:questions|faqs?|quiz(?:zes)?|interview)\b|面试题?|问答|习题|问题集|常见问题", re.IGNORECASE
+)
+
+
 def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that names a term (`### Dropout`, `## 3.8.1 隐藏层`), defined by the prose right below it
     (or by a list of its labelled parts: `- **Objective**: …`)."""
@@ -859,6 +864,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
         return None
     if _EXPLAINS.search(text):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' titles an explanation of something, not a term")
+        return None
+    if _QUESTION_SET.search(text):
+        ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' titles a set of questions, not a term")
         return None
     body = _section_body(nodes, i)
     if _code_step(body):
@@ -1720,3 +1728,61 @@ def facet(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         return None
     ctx.add_pair(NoteKind.QA, [text_token(_facet_question(subject, name))], back, ctx.location(node))
     return i + 1
+
+
+_DASH = re.compile(r"\s+[-–—]{1,2}\s+|\s*——\s*")
+_MARKS = ("em_open", "em_close", "strong_open", "strong_close")
+
+
+def _split_at_dash(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """(`term`, `definition`) of `Term — definition` / `*Term* - definition`; the dash sits in top-level text."""
+    for n, token in enumerate(children):
+        if token.type != "text":
+            continue
+        found = _DASH.search(token.content)
+        if found is None:
+            continue
+        head = token.content[: found.start()]
+        tail = token.content[found.end() :]
+        term = trim([*children[:n], *([text_token(head)] if head.strip() else [])])
+        rest = trim([*([text_token(tail)] if tail.strip() else []), *children[n + 1 :]])
+        return (term, rest) if term and rest else None
+    return None
+
+
+def _dash_shape(item: SyntaxTreeNode) -> bool:
+    first = item.children[0] if item.children else None
+    return first is not None and first.type == "paragraph" and _split_at_dash(trim(inline_children(first))) is not None
+
+
+def dash_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`- Precision — the share of predicted positives that are correct`, `- *Batch size* - the number of…`: a
+    glossary item whose term and definition a dash separates. An unmarked term needs a list of such items."""
+    node = nodes[i]
+    item = node.parent
+    if i != 0 or item is None or item.type != "list_item" or item.parent is None or ctx.points_only:
+        return None
+    children = trim(inline_children(node))
+    if any(t.type in ("softbreak", "hardbreak") for t in children):
+        return None
+    found = _split_at_dash(children)
+    if found is None:
+        return None
+    term, rest = found
+    marked = [t for t in term if t.type not in _MARKS]
+    wrapped = (term[0].type in ("em_open", "strong_open") and term[-1].type in ("em_close", "strong_close")) or (
+        len(term) == 1 and term[0].type == "code_inline"
+    )
+    text = bare(plain(term)).strip()
+    siblings = [c for c in item.parent.children if c.type == "list_item"]
+    listed = len(siblings) >= 2 and sum(_dash_shape(c) for c in siblings) >= max(2, 0.6 * len(siblings))
+    if not (wrapped or listed) or not marked or any(t.type in ("math_inline", "link_open", "image") for t in marked):
+        return None
+    if not term_like(text, max_cjk=12, max_words=4) or generic(text) or question_like(text) or action(text):
+        return None
+    if re.search(r"\d{3,}|^\d", text) or not _substantive(rest, 4):
+        return None
+    back = [*paragraph_tokens(rest, node.map), *blocks_of(nodes[1:])]
+    front = trim([t for t in term if t.type not in _MARKS]) if wrapped else term
+    _make(ctx, NoteKind.CONCEPT, front, back, node)
+    return len(nodes)
