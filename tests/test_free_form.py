@@ -1344,3 +1344,32 @@ def test_a_dash_separates_a_glossary_term_from_its_definition(render_md):
     )
     assert keys(notes) == ["concept:batch size", "concept:precision", "concept:recall"]
     assert "update step" in re.sub(r"<[^>]+>", "", notes[0].fields["Back"])  # type: ignore[attr-defined]
+
+
+def test_obsidian_cards_a_prefixed_question_heading_and_a_bold_question_with_its_answer_below_it(render_md):
+    """`Question::Answer` and `question` ⏎ `?` ⏎ `answer` (Obsidian), `### Q: …?` (the prefix stays off the
+    front, and the `Q:` blocks under it are cards of their own, not its answer), `**1. What …?**` ⏎ answer;
+    `std::vector` in prose is not a card."""
+    notes, _ = render_md(
+        "# Cards\n\nWhat is a tensor::A multi-dimensional array of numbers.\n\n"
+        "Use std::vector when the size changes at run time, it is simpler.\n\n"
+        "What does ReLU output for negative inputs?\n?\nZero; positive inputs pass through unchanged.\n\n"
+        "### Q: What is a kernel?\n\nA small matrix slid across the input.\n\n"
+        "> **Q:** What is stride?\n> **A:** The step by which the kernel moves.\n\n"
+        "- Q: What is padding?\n  A: Extra border values added around the input.\n\n"
+        "**1. What is an activation function?**\nA non-linear function applied to each output.\n"
+    )
+    backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
+    fronts = [re.sub(r"<[^>]+>", "", n.fields["Front"]) for n in notes]  # type: ignore[attr-defined]
+    assert list(backs) == [
+        "qa:what is a tensor",
+        "qa:what does relu output for negative inputs",
+        "qa:what is a kernel",
+        "qa:what is stride",
+        "qa:what is padding",
+        "qa:what is an activation function",
+    ]
+    assert fronts[0] == "What is a tensor?" and fronts[2] == "What is a kernel?"
+    assert backs["qa:what does relu output for negative inputs"].startswith("Zero")
+    assert "stride" not in backs["qa:what is a kernel"] and "padding" not in backs["qa:what is a kernel"]
+    assert "non-linear" in backs["qa:what is an activation function"]

@@ -70,6 +70,7 @@ class Context:
         default_factory=set
     )  # ids of lists that follow a label of named kinds (`**关键概念**：`)
     question: str = ""  # the question heading whose answer the walk is in
+    answer_until: SyntaxTreeNode | None = None  # the block where that answer stops (a question written below it)
     points_only: bool = False  # in such a list, or under a facet heading (`#### 优点`): even technical names are points
     rule: str = ""  # the rule running now; notes it adds carry its name
     claimed_by: str = ""  # for rules that look at every block: the rule that claimed this one, if any

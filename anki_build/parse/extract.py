@@ -239,6 +239,8 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
     while i < len(nodes):
         node = nodes[i]
         kind = node.type  # a property, computed on every access
+        if ctx.answer_until is node:  # a question heading's answer ends at a question written below it
+            ctx.answering, ctx.question, ctx.answer_until = False, "", None
         if kind == "html_block":
             _html_marker(ctx, node)
             end = None

@@ -21,6 +21,7 @@ from ..tokens import (
     inline_meta_id,
     is_cloze,
     join_lines,
+    leading_bold,
     node_text,
     only_images,
     paragraph_tokens,
@@ -50,6 +51,7 @@ _AFTER = r"\s*\d{0,3}\s*(?:[:：]|[.．](?=\s|[\u4e00-\u9fff]))\s*"
 QUESTION = re.compile(rf"^\s*(?:Q|问|问题|Question){_AFTER}", re.IGNORECASE)
 ANSWER = re.compile(rf"^\s*(?:A|答|回答|答案|Answer){_AFTER}", re.IGNORECASE)
 _DEFINITION_LINE = re.compile(r"^(?P<term>[^:：{}\n]{1,80}?)\s+::\s+(?=\S)")
+_TIGHT_LINE = re.compile(r"^(?P<term>[^:：{}\n`]{2,120}?[^\s:])::(?=[^\s:])(?!.*::)")
 _NO_CARDS = re.compile(r"<!--\s*no-cards\s*-->")
 _CARDS = re.compile(r"<!--\s*cards\s*-->")
 ANSWER_BLOCKS = ("bullet_list", "ordered_list", "fence", "code_block", "table", "math_block")
@@ -309,15 +311,24 @@ def definition_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
         if not line or line[0].type != "text":
             continue
         match = _DEFINITION_LINE.match(line[0].content)
+        tight = _TIGHT_LINE.match(line[0].content) if match is None else None
+        if tight is not None:  # Obsidian's `Question::Answer`: only a question or a Chinese term, not `std::vector`
+            said = tight["term"].strip()
+            if not (said.endswith(("?", "？")) or question_like(said) or re.search(r"[\u4e00-\u9fff]", said)):
+                continue
+            match = tight
         if not match:
             continue
-        term = [with_content(line[0], match["term"].strip())]
+        said = match["term"].strip()
+        term = [with_content(line[0], said)]
         rest = trim([with_content(line[0], line[0].content[match.end() :]), *line[1:]])
         if not rest:
             continue
-        ctx.add_pair(
-            NoteKind.CONCEPT, term, paragraph_tokens(rest, node.map), ctx.location(node, offset), match["term"]
-        )
+        asks = tight is not None and (said.endswith(("?", "？")) or question_like(said))  # ` :: ` stays a term
+        if asks and not said.endswith(("?", "？")):
+            term = [with_content(line[0], said + question_mark(said))]
+        kind = NoteKind.QA if asks else NoteKind.CONCEPT
+        ctx.add_pair(kind, term, paragraph_tokens(rest, node.map), ctx.location(node, offset), None if asks else said)
         made = True
     return i + 1 if made else None
 
@@ -334,6 +345,26 @@ def definition_list(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     return i + 1
 
 
+def asks_anew(node: SyntaxTreeNode) -> bool:
+    """A block that starts a question of its own (`Q: …`, `> **Q:** …`, a list of `Q:` items, a question
+    `<details>`, a question table, a bold question line): it ends the answer of the question above it."""
+    from .tables import qa_columns
+
+    first = node
+    while first.type in ("blockquote", "bullet_list", "ordered_list", "list_item") and first.children:
+        first = first.children[0]
+    if first.type == "paragraph":
+        children = inline_children(first)
+        if strip_prefix(children, QUESTION) is not None:
+            return True
+        bold = leading_bold(children) if node.type == "paragraph" else None
+        return bold is not None and bare(plain(bold[0])).endswith(("?", "？"))
+    if node.type == "table":
+        return qa_columns(node) is not None
+    folded = _details(node)
+    return folded is not None and folded[0].endswith(("?", "？"))
+
+
 def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that ends in `?` or `？` (before any source link); everything up to the next heading answers it.
 
@@ -344,7 +375,12 @@ def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
     children, text = heading_text(node)
     if not text.endswith(("?", "？")):
         return None
+    children = strip_prefix(children, QUESTION) or children  # `### Q: What is a kernel?`
     end = section_end(nodes, i + 1)
+    stop = next((j for j in range(i + 1, end) if asks_anew(nodes[j])), end)
+    if stop < end:
+        ctx.answer_until = nodes[stop]  # the questions written below it are cards of their own
+    end = stop
     where = ctx.location(node)
     answer = unfold_details(nodes[i + 1 : end])
     if not any(t.type in ("inline", "math_block", "fence", "code_block") for t in answer):

@@ -97,6 +97,8 @@ def _split_at_colon(line: list[Token]) -> tuple[list[Token], list[Token]] | None
             depth -= 1
         elif token.type == "text" and depth == 0:
             at = min((token.content.find(c) for c in COLONS if c in token.content), default=-1)
+            if at >= 0 and token.content[at : at + 2] == "::":
+                return None  # `std::vector`, `Term::definition`: not a colon that ends a term
             if at >= 0:
                 term = [*line[:n], with_content(token, token.content[:at])]
                 rest = [with_content(token, token.content[at + 1 :]), *line[n + 1 :]]
@@ -593,18 +595,23 @@ def bold_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     """A bold line that asks (`**RetinaNet 有哪些创新点？**`), answered by the blocks below it."""
     node = nodes[i]
     found = leading_bold(inline_children(node))
-    if found is None or trim(found[1]):
+    if found is None:
+        return None
+    after = found[1]
+    below_line = bool(after) and after[0].type in ("softbreak", "hardbreak") and bool(trim(after))
+    if trim(after) and not below_line:
         return None
     text = bare(plain(found[0]))
     if not (text.endswith(("?", "？")) or (question_like(text) and len(text) <= 60)):
         return None
     body = _answer(nodes, i + 1)
-    if not body:
+    same = paragraph_tokens(trim(after), node.map) if below_line else []  # `**1. What is X?**` ⏎ `the answer`
+    if not body and not same:
         return None
     question = trim(found[0])
     if question and question[0].type == "text":
         question = [with_content(question[0], NUMBERING.sub("", question[0].content)), *question[1:]]
-    _make(ctx, NoteKind.QA, trim(question), blocks_of(body), node)
+    _make(ctx, NoteKind.QA, trim(question), [*same, *blocks_of(body)], node)
     ctx.answers.update(id(b) for b in body if b.type in ("bullet_list", "ordered_list"))
     return i + 1  # what the answer holds may make notes of its own (inside an answer, its terms only)
 
@@ -640,7 +647,10 @@ def question_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     below: list[Token] = []
     if len(lines) > 1 and plain(lines[0]).strip().endswith(("?", "？")):
         children = trim(lines[0])  # `为什么叫全连接呢？` ⏎ `因为……`: the answer on the next lines
-        below = trim([t for line in lines[1:] for t in [Token("softbreak", "br", 0), *line]])
+        rest = lines[1:]
+        if len(rest) > 1 and re.fullmatch(r"\s*\?{1,2}\s*", plain(rest[0])):
+            rest = rest[1:]  # Obsidian's multi-line card: `question` ⏎ `?` ⏎ `answer`
+        below = trim([t for line in rest for t in [Token("softbreak", "br", 0), *line]])
     text = re.sub(r"\s+", " ", plain(children)).strip()
     same_line = _ASKED.match(text) or _SELF_ANSWERED.match(text)
     question = same_line["q"] if same_line else text
