@@ -1373,3 +1373,16 @@ def test_obsidian_cards_a_prefixed_question_heading_and_a_bold_question_with_its
     assert backs["qa:what does relu output for negative inputs"].startswith("Zero")
     assert "stride" not in backs["qa:what is a kernel"] and "padding" not in backs["qa:what is a kernel"]
     assert "non-linear" in backs["qa:what is an activation function"]
+
+
+def test_a_basics_heading_is_a_section_a_mixed_glossary_list_and_a_table_of_networks(render_md):
+    """`## 1. 基本概念` titles a section (no "讲解：基本概念" card); in a list of `术语：…` items a `步长 stride ——
+    …` item is a term too; `| 网络 | 年份 | 特点 |` is one card per network."""
+    notes, _ = render_md(
+        "# 卷积\n\n## 1. 基本概念\n\n卷积层在输入上滑动卷积核，提取局部的空间特征。\n\n"
+        "- 感受野：输出特征图上一个点对应输入图像上的区域大小。\n- 步长 stride —— 卷积核每次移动的像素数。\n"
+        "- 填充：在输入边缘补零，使输出尺寸保持不变。\n\n"
+        "| 网络 | 年份 | 特点 |\n| --- | --- | --- |\n| AlexNet | 2012 | 使用 ReLU 和 Dropout，首次大幅领先 |\n"
+        "| VGG | 2014 | 堆叠 3×3 小卷积核，结构规整统一 |\n"
+    )
+    assert keys(notes) == ["concept:感受野", "concept:步长 stride", "concept:填充", "concept:alexnet", "concept:vgg"]

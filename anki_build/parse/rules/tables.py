@@ -16,7 +16,9 @@ from .words import bare, term_like
 
 _NAME_HEADER = re.compile(
     r"^(?:术语|名词|名称|概念|指标|方法|模型|算法|函数|激活函数|损失函数|符号|记号|参数|变量|层|类型|定义|"
-    r"term|terms|name|concept|metric|method|model|algorithm|function|symbol|notation|parameter|variable|layer|type)$",
+    r"网络|网络结构|架构|优化器|技术|框架|"
+    r"term|terms|name|concept|metric|method|model|algorithm|function|symbol|notation|parameter|variable|layer|type|"
+    r"network|architecture|optimi[sz]er|technique|framework)$",
     re.IGNORECASE,
 )
 

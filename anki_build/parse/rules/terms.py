@@ -1785,7 +1785,9 @@ def dash_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     )
     text = bare(plain(term)).strip()
     siblings = [c for c in item.parent.children if c.type == "list_item"]
-    listed = len(siblings) >= 2 and sum(_dash_shape(c) for c in siblings) >= max(2, 0.6 * len(siblings))
+    dashed = sum(_dash_shape(c) for c in siblings)
+    defining = sum(_dash_shape(c) or _item_defines(c) for c in siblings)  # `- 感受野：…` ⏎ `- 步长 stride —— …`
+    listed = len(siblings) >= 2 and (dashed >= max(2, 0.6 * len(siblings)) or defining >= max(3, 0.75 * len(siblings)))
     if not (wrapped or listed) or not marked or any(t.type in ("math_inline", "link_open", "image") for t in marked):
         return None
     if not term_like(text, max_cjk=12, max_words=4) or generic(text) or question_like(text) or action(text):
