@@ -703,14 +703,13 @@ def test_d2l_highlight_marks_and_equation_labels_are_removed(render_md):
         "**损失**：记作 L(**w**)，是参数 **w** 的函数。\n"
     )
     assert keys(notes) == [
-        "concept:dense blocks",
-        "concept:derivatives",
+        "concept:dense blocks",  # `## Derivatives` only names the formula its sentence leads into: no card of its own
         "formula:formally the derivative of f at x is defined as",
         "concept:损失",
     ]
-    assert "L(<strong>w</strong>)" in notes[3].fields["Back"]  # type: ignore[attr-defined]  # not a d2l mark
+    assert "L(<strong>w</strong>)" in notes[2].fields["Back"]  # type: ignore[attr-defined]  # not a d2l mark
     assert all("[" not in n.fields["Front"] and "eqlabel" not in n.fields["Back"] for n in notes)  # type: ignore[attr-defined]
-    assert "**" not in notes[2].fields["Front"] and "<strong>" not in notes[2].fields["Front"]  # type: ignore[attr-defined]
+    assert "**" not in notes[1].fields["Front"] and "<strong>" not in notes[1].fields["Front"]  # type: ignore[attr-defined]
 
 
 def test_explicit_syntax_wins_over_heuristics(render_md):
@@ -1386,3 +1385,20 @@ def test_a_basics_heading_is_a_section_a_mixed_glossary_list_and_a_table_of_netw
         "| VGG | 2014 | 堆叠 3×3 小卷积核，结构规整统一 |\n"
     )
     assert keys(notes) == ["concept:感受野", "concept:步长 stride", "concept:填充", "concept:alexnet", "concept:vgg"]
+
+
+def test_english_course_notes_a_sentence_the_formula_completes_and_a_label_that_says_it(render_md):
+    """`## Cost function` over `The regularized cost function is` ⏎ `$$…$$` names the formula (one formula card,
+    no "Define Cost function" repeating it); `Options to address it:` is about something named elsewhere."""
+    notes, _ = render_md(
+        "# Week 3\n\n## The problem of overfitting\n\nIf we have too many features, the learned hypothesis may fit the "
+        "training set very well but fail to generalize to new examples. This is called **overfitting**.\n\nOptions to address it:\n\n1. Reduce the number of features used by the model.\n"
+        "2. Regularization: keep all the features, but shrink the magnitude of the parameters.\n\n"
+        "## Cost function\n\nThe regularized cost function for linear regression is\n\n"
+        "$$J(\\theta) = \\frac{1}{2m}\\sum_i (h(x_i) - y_i)^2 + \\lambda \\sum_j \\theta_j^2$$\n"
+    )
+    assert keys(notes) == [
+        "concept:overfitting",
+        "concept:regularization",
+        "formula:the regularized cost function for linear regression is",
+    ]

@@ -852,6 +852,8 @@ def _says_more_than_the_lead_in(term: str, text: str) -> bool:
     return cjk >= 5 or words >= 4
 
 
+# A sentence the formula after it completes (`The regularized cost function is`, `损失函数定义为`)
+_OPEN_END = re.compile(r"(?:\b(?:is|are|as|by|be|equals|gives|reads)|为|是|如下|即)\s*$", re.IGNORECASE)
 # `硬投票和软投票的解释`, `AdaBoost的个人推导`: a heading over an explanation or a derivation of something
 _EXPLAINS = re.compile(r"(?<=\S)的\s*(?:个人)?(?:解释|推导|证明|理解|说明|补充|总结|介绍)$")
 
@@ -891,7 +893,8 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     first = node_text(body[0])
     if _placeholder(first):
         return None
-    if first.rstrip().endswith(COLONS) and _formula_next(body, 0) and not _says_more_than_the_lead_in(text, first):
+    leads_in = first.rstrip().endswith(COLONS) or _OPEN_END.search(first) is not None
+    if leads_in and _formula_next(body, 0) and not _says_more_than_the_lead_in(text, first):
         ctx.explain(ctx.location(nodes[i]).line, f"'{text[:30]}' names the formula below; that is the note")
         return None
     one_sentence = len([part for part in re.split(r"[。！？!?]|\.\s", first) if part.strip()]) <= 1
@@ -1193,6 +1196,10 @@ def _announced(text: str) -> str:
     sentence = re.sub(r"^(?:因此|所以|那么|总之|综上|总的来说)[，,]?\s*", "", sentence)
     if len(sentence) < 5 or len(sentence) > 40 or _NOT_SUBJECT.match(sentence) or "，" in sentence:
         return ""
+    if re.search(
+        r"\b(?:it|this|that|them|these|those|they)\b|它|其(?!中|他|余)|这些|这个|那些", sentence, re.IGNORECASE
+    ):
+        return ""  # `Options to address it`: what "it" is stays on the page
     if re.match(r"^(?:以下|下面|如下|其|上述|前者|后者|两者|二者)", sentence):
         return ""
     return sentence + question_mark(sentence)

@@ -220,6 +220,8 @@ def term_like(text: str, *, max_cjk: int = 16, max_words: int = 6) -> bool:
     verb_end = _VERB_END.search(head) and not _SUM_END.search(head)
     if not head or _SENTENCE.search(head) or _PRONOUN_START.match(head) or verb_end or _MODAL.search(head):
         return False
+    if re.search(r"\b(?:it|its|them|they|this|these|those|we|you|our|your)\b", head):
+        return False  # `Options to address it`: a phrase about something named elsewhere, not a name
     if ":" in head or "：" in head:  # `推导：常用梯度` is a title, not a name
         return False
     if re.fullmatch(r"[\d\s.:/,-]+", head):  # a date, a time, a number
