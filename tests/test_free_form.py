@@ -1402,3 +1402,25 @@ def test_english_course_notes_a_sentence_the_formula_completes_and_a_label_that_
         "concept:regularization",
         "formula:the regularized cost function for linear regression is",
     ]
+
+
+def test_chinese_interview_questions_answer_labels_and_list_item_pairs(render_md):
+    """`**答案**：` / `Answer:` opening an answer is a label, not part of it; `#### 参考答案` under a question heading
+    is still its answer (no "讲解：参考答案" card); `- 问：…` ⏎ `- 答：…` is one pair; a `Q:` answer stops at them."""
+    notes, _ = render_md(
+        "# 面试题\n\n### 1. 什么是偏差和方差\n\n**答案**：偏差是预测期望与真实值的差距，方差是预测的离散程度。\n\n"
+        "### 2. L1 和 L2 正则化的区别\n\n- L1 产生稀疏解；\n- L2 使权重整体变小。\n\n#### 参考答案\n\n"
+        "L1 的等值线是菱形，最优解容易落在坐标轴上。\n\n## 其他\n\n问题5：BN 在训练和测试时有什么不同？\n\n"
+        "答：训练时用当前批次的统计量，测试时用滑动平均。\n\n- 问：什么是交叉熵？\n- 答：衡量两个概率分布差异的指标。\n"
+    )
+    backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
+    assert list(backs) == [
+        "qa:什么是偏差和方差",
+        "qa:l1 和 l2 正则化的区别",
+        "qa:bn 在训练和测试时有什么不同",
+        "qa:什么是交叉熵",
+    ]
+    assert backs["qa:什么是偏差和方差"].strip().startswith("偏差")
+    assert "菱形" in backs["qa:l1 和 l2 正则化的区别"]
+    assert "交叉熵" not in backs["qa:bn 在训练和测试时有什么不同"]
+    assert "概率分布" in backs["qa:什么是交叉熵"]

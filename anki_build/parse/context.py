@@ -70,6 +70,7 @@ class Context:
         default_factory=set
     )  # ids of lists that follow a label of named kinds (`**关键概念**：`)
     question: str = ""  # the question heading whose answer the walk is in
+    claimed_items: set[int] = field(default_factory=set)  # ids of list items an earlier item's note took (`- 答：…`)
     answer_until: SyntaxTreeNode | None = None  # the block where that answer stops (a question written below it)
     points_only: bool = False  # in such a list, or under a facet heading (`#### 优点`): even technical names are points
     rule: str = ""  # the rule running now; notes it adds carry its name
@@ -102,6 +103,10 @@ class Context:
         self, kind: NoteKind, front: list[Token], back: list[Token], where: Location, key_text: str | None = None
     ) -> None:
         """A note asked by inline `front` and answered by block tokens `back`."""
+        from .tokens import without_answer_label
+
+        if kind is NoteKind.QA:
+            back = without_answer_label(back)  # `### 什么是偏差` ⏎ `**答案**：……`
         key = plain(front) if key_text is None else key_text
         self.add(kind, key, inline_fragment(front), Fragment(back, inline=False), where)
 

@@ -298,6 +298,8 @@ def walk(ctx: Context, nodes: list[SyntaxTreeNode]) -> None:
             ctx.answering = answering or id(node) in ctx.points or id(node) in ctx.answers
             ctx.points_only = points_only or id(node) in ctx.points or steps_list(node)
             for children in nested:
+                if children and id(children[0].parent) in ctx.claimed_items:
+                    continue  # `- 答：…`: the answer of the item before it
                 walk(ctx, children)
             ctx.answering, ctx.points_only = answering, points_only
             if not nested and kind in ("paragraph", "heading") and node.map:

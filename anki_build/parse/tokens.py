@@ -256,3 +256,27 @@ def without_attributes(children: list[Token]) -> list[Token]:
     if children and children[-1].type == "text" and _ATTRIBUTES.search(children[-1].content):
         return trim([*children[:-1], with_content(children[-1], _ATTRIBUTES.sub("", children[-1].content))])
     return children
+
+
+_ANSWER_LABEL = re.compile(r"^\s*(?:答|答案|参考答案|回答|解答|A|Answer)\s*[:：]\s*", re.IGNORECASE)
+_ANSWER_WORD = re.compile(r"^\s*(?:答|答案|参考答案|回答|解答|A|Answer)\s*[:：]?\s*$", re.IGNORECASE)
+
+
+def without_answer_label(back: list[Token]) -> list[Token]:
+    """An answer whose first paragraph opens with `答：`, `**答案**：` or `Answer:`: the label is not part of it."""
+    at = next((n for n, t in enumerate(back) if t.type == "inline"), None)
+    if at is None or at == 0 or back[at - 1].type != "paragraph_open":
+        return back
+    children = trim(back[at].children or [])
+    rest: list[Token] | None = None
+    found = bold_term(children)
+    if found is not None and _ANSWER_WORD.match(plain(found[0])):
+        rest = found[1]
+    elif (stripped := strip_prefix(children, _ANSWER_LABEL)) is not None:
+        rest = stripped
+    if not rest:
+        return back
+    inline = copy.copy(back[at])
+    inline.children = rest
+    inline.content = plain(rest)
+    return [*back[:at], inline, *back[at + 1 :]]

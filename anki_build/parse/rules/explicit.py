@@ -64,7 +64,7 @@ def answer_blocks(nodes: list[SyntaxTreeNode], start: int) -> int:
 
     end = start
     while end < len(nodes) and (nodes[end].type in ANSWER_BLOCKS or only_images(nodes[end])):
-        if nodes[end].type == "table" and qa_columns(nodes[end]) is not None:
+        if (nodes[end].type == "table" and qa_columns(nodes[end]) is not None) or asks_anew(nodes[end]):
             break
         end += 1
     return end
@@ -106,6 +106,15 @@ def qa_prefix(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
         if stripped is not None:
             answer, source = stripped, nodes[end].map
             end += 1
+    item = node.parent
+    if not answer and end >= len(nodes) and item is not None and item.type == "list_item" and item.parent is not None:
+        items = [c for c in item.parent.children if c.type == "list_item"]
+        after = items[items.index(item) + 1] if item in items and items.index(item) + 1 < len(items) else None
+        if after is not None and after.children and after.children[0].type == "paragraph":
+            stripped = strip_prefix(inline_children(after.children[0]), ANSWER)  # `- 问：…` ⏎ `- 答：…`
+            if stripped is not None:
+                answer, source = stripped, after.children[0].map
+                ctx.claimed_items.add(id(after))
     if not answer:
         ctx.warn(where, "empty-answer", "question has no answer (expected a line starting with 'A:' or '答：')")
         return end
@@ -345,6 +354,20 @@ def definition_list(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
     return i + 1
 
 
+_ANSWER_HEADING = re.compile(
+    r"^(?:参考答案|标准答案|答案|解答|解析|回答|答|answers?|solutions?|explanation)[\s:：]*$", re.I
+)
+
+
+def _answer_heading(node: SyntaxTreeNode, question: SyntaxTreeNode) -> bool:
+    """A deeper heading that only labels the answer of the question heading above it (`#### 参考答案`)."""
+    from .terms import heading_text
+
+    if node.type != "heading" or node.tag <= question.tag:
+        return False
+    return _ANSWER_HEADING.match(heading_text(node)[1]) is not None
+
+
 def asks_anew(node: SyntaxTreeNode) -> bool:
     """A block that starts a question of its own (`Q: …`, `> **Q:** …`, a list of `Q:` items, a question
     `<details>`, a question table, a bold question line): it ends the answer of the question above it."""
@@ -365,6 +388,18 @@ def asks_anew(node: SyntaxTreeNode) -> bool:
     return folded is not None and folded[0].endswith(("?", "？"))
 
 
+def answer_end(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int:
+    """Where the answer of the question heading `nodes[i]` ends: the next heading (a deeper `#### 参考答案` does
+    not end it), or a question written below it, which is a card of its own."""
+    end = section_end(nodes, i + 1)
+    while end < len(nodes) and _answer_heading(nodes[end], nodes[i]):
+        end = section_end(nodes, end + 1)
+    stop = next((j for j in range(i + 1, end) if asks_anew(nodes[j])), end)
+    if stop < end:
+        ctx.answer_until = nodes[stop]
+    return stop
+
+
 def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     """A heading that ends in `?` or `？` (before any source link); everything up to the next heading answers it.
 
@@ -376,11 +411,7 @@ def heading_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
     if not text.endswith(("?", "？")):
         return None
     children = strip_prefix(children, QUESTION) or children  # `### Q: What is a kernel?`
-    end = section_end(nodes, i + 1)
-    stop = next((j for j in range(i + 1, end) if asks_anew(nodes[j])), end)
-    if stop < end:
-        ctx.answer_until = nodes[stop]  # the questions written below it are cards of their own
-    end = stop
+    end = answer_end(ctx, nodes, i)
     where = ctx.location(node)
     answer = unfold_details(nodes[i + 1 : end])
     if not any(t.type in ("inline", "math_block", "fence", "code_block") for t in answer):

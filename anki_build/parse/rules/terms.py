@@ -803,14 +803,20 @@ def heading_asks(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
     children, text = heading_text(nodes[i])
     if not text or generic(text) or not question_like(text) or _framing(nodes[i], text):
         return None
-    body = _section_body(nodes, i)
+    from .explicit import answer_end, unfold_details
+
+    body = [
+        n
+        for n in nodes[i + 1 : answer_end(ctx, nodes, i)]
+        if not (n.type == "html_block" and "<details" not in n.content)
+    ]
     if not any(n.type in ("paragraph", "bullet_list", "ordered_list", "math_block", "table", "fence") for n in body):
         return None
     mark = question_mark(text)
     if children and children[-1].type == "text" and children[-1].content.rstrip().endswith((".", "。")):
         children = [*children[:-1], with_content(children[-1], children[-1].content.rstrip()[:-1])]  # `… works.`
     front = children if text.endswith(("?", "？")) else [*children, text_token(mark)]
-    _make(ctx, NoteKind.QA, front, blocks_of(body), nodes[i])
+    _make(ctx, NoteKind.QA, front, unfold_details(body), nodes[i])
     return i + 1
 
 
