@@ -1424,3 +1424,14 @@ def test_chinese_interview_questions_answer_labels_and_list_item_pairs(render_md
     assert "菱形" in backs["qa:l1 和 l2 正则化的区别"]
     assert "交叉熵" not in backs["qa:bn 在训练和测试时有什么不同"]
     assert "概率分布" in backs["qa:什么是交叉熵"]
+
+
+def test_a_bold_question_answered_on_the_same_line(render_md):
+    """`3. **What is an embedding?** A dense vector …` is a question and its answer; `**Why?** Because …` leans on
+    the text before it and is not."""
+    notes, _ = render_md(
+        "# Questions\n\n3. **What is an embedding?** A dense vector that represents a discrete item such as a word.\n\n"
+        "Dropout is applied only while training the network.\n\n**Why?** Because at test time we want the full model.\n"
+    )
+    assert keys(notes) == ["qa:what is an embedding"]
+    assert "dense vector" in notes[0].fields["Back"]  # type: ignore[attr-defined]

@@ -598,10 +598,13 @@ def bold_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | No
     if found is None:
         return None
     after = found[1]
-    below_line = bool(after) and after[0].type in ("softbreak", "hardbreak") and bool(trim(after))
-    if trim(after) and not below_line:
-        return None
     text = bare(plain(found[0]))
+    below_line = bool(after) and after[0].type in ("softbreak", "hardbreak") and bool(trim(after))
+    named = len(text.split()) >= 3 or len(re.findall(r"[\u4e00-\u9fff]", text)) >= 4  # not `**Why?** Because…`
+    same_line = not below_line and text.endswith(("?", "？")) and named and _substantive(trim(after), 4)
+    if trim(after) and not below_line and not same_line:
+        return None  # `**What is an embedding?** A dense vector …`: the answer may follow on the same line
+    below_line = below_line or same_line
     if not (text.endswith(("?", "？")) or (question_like(text) and len(text) <= 60)):
         return None
     body = _answer(nodes, i + 1)
