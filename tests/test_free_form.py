@@ -1435,3 +1435,15 @@ def test_a_bold_question_answered_on_the_same_line(render_md):
     )
     assert keys(notes) == ["qa:what is an embedding"]
     assert "dense vector" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_a_textbook_definition_or_theorem_label_names_its_term(render_md):
+    """`**定义 3.1（线性模型）** …` defines 线性模型 (the section heading over it is not a term of its own);
+    `**Theorem 2 (Bayes).** …` states a named result; `**定理 3.2** …` has no name to ask by."""
+    notes, _ = render_md(
+        "# 第3章\n\n## 3.1 基本形式\n\n**定义 3.1（线性模型）** 给定由 $d$ 个属性描述的示例，线性模型学得一个属性的线性组合来预测。\n\n"
+        "**定理 3.2** 若 $X^TX$ 为满秩矩阵，则最小二乘解唯一。\n\n"
+        "**Theorem 2 (Bayes' rule).** The posterior is proportional to the likelihood times the prior.\n"
+    )
+    assert keys(notes) == ["concept:线性模型", "qa:bayes rule的内容"]
+    assert "线性组合" in notes[0].fields["Back"]  # type: ignore[attr-defined]

@@ -73,6 +73,13 @@ RULES: tuple[Rule, ...] = (
     ),
     # heuristics: notes as people write them
     _rule("facet", "paragraph heading", terms.facet, "### Sigmoid 函数 ⏎ 特点：输出在 (0, 1) 之间……", explicit=False),
+    _rule(
+        "definition-label",
+        "paragraph",
+        terms.definition_label,
+        "**定义 3.1（线性模型）** 给定…… / **Theorem 2 (Bayes).** …",
+        explicit=False,
+    ),
     _rule("bold-question", "paragraph", terms.bold_question, "**RetinaNet 有哪些创新点？** ⏎ 答案段落", explicit=False),
     _rule("question-line", "paragraph", terms.question_line, "err 对学习有什么影响？ ⏎ 答案段落", explicit=False),
     _rule("term-colon", "paragraph", terms.term_colon, "- 向量的1范数：各元素绝对值之和", explicit=False),

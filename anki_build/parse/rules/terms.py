@@ -913,6 +913,9 @@ def heading_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | Non
             ctx.location(nodes[i]).line, f"the prose below '{text[:30]}' announces or points elsewhere", rule=ctx.rule
         )
         return None
+    bold = leading_bold(inline_children(body[0]))
+    if bold is not None and _DEFINITION_LABEL.match(plain(bold[0])):
+        return None  # `**定义 3.1（线性模型）** …` below it: that is the note
     if _item_defines_paragraph(body[0], commas=False):
         ctx.explain(ctx.location(nodes[i]).line, f"the line below '{text[:30]}' defines a term itself", rule=ctx.rule)
         return None
@@ -1814,3 +1817,35 @@ def dash_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     front = trim([t for t in term if t.type not in _MARKS]) if wrapped else term
     _make(ctx, NoteKind.CONCEPT, front, back, node)
     return len(nodes)
+
+
+_DEFINITION_LABEL = re.compile(
+    r"^\s*(?:定义|定理|引理|命题|推论|Definition|Def\.|Theorem|Lemma|Proposition|Corollary)\s*[\d.\-]*\s*"
+    r"[（(](?P<term>[^（）()]{1,30})[)）]\s*[.。:：]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def definition_label(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """A textbook's `**定义 3.1（线性模型）** 给定……` / `**Definition 2.1 (Convex set).** A set is convex if …`: the
+    name in brackets is the term (a definition) or the result's name (a theorem); the rest states it."""
+    node = nodes[i]
+    found = leading_bold(inline_children(node))
+    if found is None:
+        return None
+    label = _DEFINITION_LABEL.match(plain(found[0]))
+    rest = trim(found[1])
+    if rest and rest[0].type == "text":
+        rest = trim([with_content(rest[0], rest[0].content.lstrip(" .。:：")), *rest[1:]])
+    if label is None or not rest or not _substantive(rest, 4):
+        return None
+    term = label["term"].strip()
+    if not term_like(term, max_cjk=16, max_words=6) or generic(term):
+        return None
+    theorem = not re.match(r"\s*(?:定义|Def)", plain(found[0]), re.IGNORECASE)
+    if theorem:
+        front = [text_token(f"{term}的内容？" if ctx.language == "zh" else f"State {term}.")]
+        ctx.add_pair(NoteKind.QA, front, paragraph_tokens(rest, node.map), ctx.location(node))
+    else:
+        ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], paragraph_tokens(rest, node.map), ctx.location(node))
+    return i + 1
