@@ -1447,3 +1447,22 @@ def test_a_textbook_definition_or_theorem_label_names_its_term(render_md):
     )
     assert keys(notes) == ["concept:线性模型", "qa:bayes rule的内容"]
     assert "线性组合" in notes[0].fields["Back"]  # type: ignore[attr-defined]
+
+
+def test_nested_and_unclosed_details_keep_their_text_and_stop_at_the_next_question(render_md):
+    """A `<details>` inside the answer keeps its text on the card; one never closed ends where the next question
+    starts instead of swallowing the rest of the file."""
+    notes, report = render_md(
+        "# Q\n\n<details><summary>What is a residual block?</summary>\n<details><summary>Hint</summary>\n"
+        "think of identity maps\n</details>\nIt adds its input to its output.\n</details>\n\n"
+        "<details><summary>What is a skip connection?</summary>\n\nA path that bypasses some layers.\n\n"
+        "| Question | Answer |\n| --- | --- |\n| What is a bottleneck? | A narrow 1x1 layer. |\n"
+    )
+    backs = {n.key: re.sub(r"<[^>]+>", "", n.fields["Back"]) for n in notes}  # type: ignore[attr-defined]
+    assert list(backs) == ["qa:what is a residual block", "qa:what is a skip connection", "qa:what is a bottleneck"]
+    assert (
+        "identity maps" in backs["qa:what is a residual block"]
+        and "adds its input" in backs["qa:what is a residual block"]
+    )
+    assert "bottleneck" not in backs["qa:what is a skip connection"]
+    assert not [d for d in report.items if d.code == "empty-answer"]

@@ -460,6 +460,7 @@ _DETAILS = re.compile(
 )
 _DETAILS_END = re.compile(r"</details\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
+_NESTED = re.compile(r"<summary\b[^>]*>(?P<summary>.*?)</summary\s*>|</?details\b[^>]*>", re.IGNORECASE | re.DOTALL)
 # A summary that only hides the answer of the question written above it
 _ANSWER_SUMMARY = re.compile(
     r"^(?:(?:click|tap)(?: here)?(?: to)?(?: (?:expand|show|see|reveal|view))?(?: (?:the )?(?:answer|solution))?|"
@@ -478,10 +479,12 @@ def _details(node: SyntaxTreeNode) -> tuple[str, list[Token], bool] | None:
         return None
     summary = html.unescape(_TAG.sub("", found["summary"])).strip()
     rest = node.content[found.end() :]
-    closed = _DETAILS_END.search(rest)
+    ends = list(_DETAILS_END.finditer(rest))
+    closed = ends[-1] if ends else None  # the outer `</details>`: a nested one's text stays in the answer
     start_line = (node.map[0] if node.map else 0) + node.content[: found.end()].count("\n")
     inner: list[Token] = []
     text = rest[: closed.start()] if closed else rest
+    text = _NESTED.sub(lambda m: m["summary"] + "\n\n" if m["summary"] is not None else "", text)
     if text.strip():
         for token in parser().parse(text):
             if token.map:
@@ -527,6 +530,8 @@ def details_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
     if not closed:
         while end < len(nodes) and nodes[end].type != "heading":
             block = nodes[end]
+            if asks_anew(block) or (block.type == "html_block" and _DETAILS.match(block.content or "")):
+                break  # never closed: it ends where the next question starts
             end += 1
             if block.type == "html_block" and _DETAILS_END.search(block.content or ""):
                 break
