@@ -1466,3 +1466,18 @@ def test_nested_and_unclosed_details_keep_their_text_and_stop_at_the_next_questi
     )
     assert "bottleneck" not in backs["qa:what is a skip connection"]
     assert not [d for d in report.items if d.code == "empty-answer"]
+
+
+def test_an_obsidian_note_named_after_its_term_tag_lines_and_definition_callouts(render_md):
+    """`Gradient Descent.md` opening with `Gradient descent is …` defines its title; a `#ml #optimization` line
+    is tags, not a term; `> [!definition] Learning rate` defines the term it names. A later paragraph that
+    starts with the title, or a note whose first paragraph does not define it, makes no title card."""
+    text = (
+        "#ml #optimization\n\nGradient descent is an iterative optimization algorithm that moves the parameters "
+        "against the gradient of the loss.\n\n> [!definition] Learning rate\n> The step size that scales each update.\n"
+    )
+    adam = "See the lecture slides first.\n\nAdam is an optimizer that adapts the step size.\n"
+    notes, _ = render_md(text, {"Adam.md": adam}, name="Gradient Descent.md")
+    assert sorted(keys(notes)) == ["concept:gradient descent", "concept:learning rate"]
+    boxed = next(n for n in notes if n.key == "concept:learning rate")  # type: ignore[attr-defined]
+    assert "step size" in boxed.fields["Back"]  # type: ignore[attr-defined]

@@ -58,6 +58,12 @@ RULES: tuple[Rule, ...] = (
         '!!! question "卷积核的尺寸为什么是奇数？" (or > [!question] …) ⏎ the answer inside',
     ),
     _rule(
+        "admonition-definition",
+        "admonition",
+        explicit.admonition_definition,
+        "> [!definition] Learning rate ⏎ > the step size of each update",
+    ),
+    _rule(
         "display-formula", "math_block paragraph", formulas.display_formula, "梯度下降： ⏎ $$\\theta \\leftarrow …$$"
     ),
     # precision guards: what looks like a note and is not
@@ -98,6 +104,7 @@ RULES: tuple[Rule, ...] = (
         explicit=False,
     ),
     _rule("term-table", "table", tables.term_table, "| 术语 | 定义 | ⏎ | 过拟合 | … |", explicit=False),
+    _rule("title-term", "paragraph", terms.title_term, "Gradient Descent.md: `Gradient descent is …`", explicit=False),
     _rule("list-term", "paragraph", terms.list_term, "1. 回归，输出为连续变量。", explicit=False),
     _rule(
         "symbol-term", "paragraph", terms.symbol_term, "状态集 $S=\\{s_1,…,s_N\\}$ ，即有 N 个状态。", explicit=False

@@ -552,3 +552,25 @@ def details_question(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
         return end
     ctx.add_pair(NoteKind.QA, front, back, where)
     return end
+
+
+_DEFINITION_BOXES = ("definition", "def", "define", "term", "concept", "定义", "概念")
+
+
+def admonition_definition(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """`> [!definition] Learning rate` (or `!!! definition "…"`) ⏎ what it is: the box names a term and defines it."""
+    node = nodes[i]
+    kind = str((node.meta or {}).get("tag", "")).lower()
+    title = next((c for c in node.children if c.type == "admonition_title"), None)
+    if kind not in _DEFINITION_BOXES or title is None:
+        return None
+    children = trim(inline_children(title))
+    body = [c for c in node.children if c.type != "admonition_title"]
+    text = plain(children).strip()
+    if not text or text.casefold() in _DEFINITION_BOXES or generic(text):
+        return None  # `> [!definition]` without a name: the body's own terms make the notes
+    if not body:
+        ctx.warn(ctx.location(node), "empty-answer", "definition box has nothing inside it")
+        return i + 1
+    ctx.add_pair(NoteKind.CONCEPT, children, blocks_of(body), ctx.location(node))
+    return i + 1

@@ -83,10 +83,13 @@ def metadata(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     node = nodes[i]
     text = node_text(node)
     first = text.split("\n", 1)[0]
-    if _META.match(first) or _DATE.match(first) or _PROMPT.match(first):
-        ctx.explain(ctx.location(node).line, "metadata (author, date, source, …): no card")
+    if _META.match(first) or _DATE.match(first) or _PROMPT.match(first) or _TAGS.fullmatch(text.strip()):
+        ctx.explain(ctx.location(node).line, "metadata (author, date, source, tags, …): no card")
         return i + 1
     return None
+
+
+_TAGS = re.compile(r"(?:#[^\s#]+\s*)+")  # Obsidian's `#ml #optimization` line
 
 
 def exercises(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:

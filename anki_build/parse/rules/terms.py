@@ -8,6 +8,7 @@ short term, a real definition, a heading that names something. A block they decl
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
@@ -1848,4 +1849,33 @@ def definition_label(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int |
         ctx.add_pair(NoteKind.QA, front, paragraph_tokens(rest, node.map), ctx.location(node))
     else:
         ctx.add_pair(NoteKind.CONCEPT, [text_token(term)], paragraph_tokens(rest, node.map), ctx.location(node))
+    return i + 1
+
+
+def _file_title(ctx: Context) -> str:
+    return re.sub(r"[_-]+", " ", NUMBERING.sub("", PurePosixPath(ctx.file.rel).stem)).strip()
+
+
+def title_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
+    """An Obsidian note named after its term, whose first paragraph defines it: `Gradient Descent.md` opening with
+    `Gradient descent is an iterative optimization algorithm …`."""
+    node = nodes[i]
+    if ctx.answering or node.parent is None or node.parent.type != "root":
+        return None
+    earlier = [n for n in nodes[:i] if n.type == "paragraph" and not re.fullmatch(r"(?:#[^\s#]+\s*)+", node_text(n))]
+    if earlier or any(1 < level < 7 for level in ctx.sections):
+        return None  # only the note's opening paragraph, before any sub-heading
+    title = _file_title(ctx)
+    text = node_text(node).strip()
+    if not title or not term_like(title, max_cjk=12, max_words=5) or generic(title):
+        return None
+    lead = re.match(
+        rf"^(?:the\s+|an?\s+)?{re.escape(title)}\s*(?:[(（][^()（）]{{1,40}}[)）]\s*)?"
+        r"(?:is|are|refers to|means|describes|是|指|就是|是指)(?![A-Za-z])",
+        text,
+        re.IGNORECASE,
+    )
+    if lead is None or not _substantive([text_token(text[lead.end() :])], 6):
+        return None
+    ctx.add_pair(NoteKind.CONCEPT, [text_token(title)], node.to_tokens(), ctx.location(node))
     return i + 1
