@@ -1350,7 +1350,7 @@ def test_obsidian_cards_a_prefixed_question_heading_and_a_bold_question_with_its
     front, and the `Q:` blocks under it are cards of their own, not its answer), `**1. What …?**` ⏎ answer;
     `std::vector` in prose is not a card."""
     notes, _ = render_md(
-        "# Cards\n\nWhat is a tensor::A multi-dimensional array of numbers.\n\n"
+        "# Cards\n\nWhat is a tensor::A multi-dimensional array of numbers.\n\n注意::这里要小心边界条件的处理方式。\n\n"
         "Use std::vector when the size changes at run time, it is simpler.\n\n"
         "What does ReLU output for negative inputs?\n?\nZero; positive inputs pass through unchanged.\n\n"
         "### Q: What is a kernel?\n\nA small matrix slid across the input.\n\n"

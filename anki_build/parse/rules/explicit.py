@@ -44,6 +44,7 @@ from .words import (
     question_like,
     question_mark,
     technical,
+    term_like,
 )
 
 # `Q:`, `Q1：`, `Question 3:`, `Q. ` (a full stop only before a space or Chinese text: `Q.E.D.` is not a prefix)
@@ -325,6 +326,8 @@ def definition_line(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | 
             said = tight["term"].strip()
             if not (said.endswith(("?", "？")) or question_like(said) or re.search(r"[\u4e00-\u9fff]", said)):
                 continue
+            if generic(said) or not (question_like(said) or said.endswith(("?", "？")) or term_like(said)):
+                continue  # `注意::……`: a label, not a term
             match = tight
         if not match:
             continue
