@@ -37,8 +37,8 @@ from ..tokens import bold_term as bold_colon_shape
 from .explicit import VALUE, section_end
 from .formulas import display_token, example_label, naming_content, weak_label
 from .words import (
-    GENERIC_HEADINGS,
     NUMBERING,
+    SECTION_HEADINGS,
     TOPIC_WORDS,
     action,
     asked_about,
@@ -1049,7 +1049,7 @@ def _code_step(body: list[SyntaxTreeNode]) -> bool:
 
 def _generic_headings() -> set[str]:
 
-    return GENERIC_HEADINGS
+    return SECTION_HEADINGS
 
 
 def _bare_item(node: SyntaxTreeNode) -> list[Token] | None:

@@ -75,8 +75,6 @@ _KINDS = re.compile(
 # Headings that group or frame a chapter rather than name something to learn.
 GENERIC_HEADINGS = GENERIC | word_set(
     "目录|导读|本章|本节|概要|要点总结|章节总结|学习目标|实验|代码实现|从零开始实现|简洁实现|"
-    "基本概念|基础概念|基础知识|基本知识|核心概念|主要概念|重要概念|相关概念|预备知识|基础|知识点|面试题|常见面试题|"
-    "basics|basic concepts|key concepts|core concepts|fundamentals|preliminaries|background|faq|"
     "summary|exercises|references|introduction|overview|conclusion|discussion|implementation|code|appendix|"
     "setup|installation|getting started|acknowledgements|acknowledgments|license|contributors|changelog|"
     "big picture summary|final thoughts|wrap-up|wrap up|what's next|next|visualization utilities|"
@@ -85,6 +83,12 @@ GENERIC_HEADINGS = GENERIC | word_set(
     "中英文术语对照|术语对照|教学资源|中英文教学资源|安装|环境配置|贡献指南|如何贡献|更新日志|版权声明|"
     "about this book|about the book|target audience|prerequisites|how to read this book|style guide|contributing|"
     "how to contribute|resources|teaching resources|citation|citing"
+)
+# Section titles inside a chapter: never a term or a topic card, though a chapter may well be called that
+# (`# 基本概念` still names its chapter)
+SECTION_HEADINGS = GENERIC_HEADINGS | word_set(
+    "基本概念|基础概念|基础知识|基本知识|核心概念|主要概念|重要概念|相关概念|预备知识|基础|知识点|面试题|常见面试题|"
+    "basics|basic concepts|key concepts|core concepts|fundamentals|preliminaries|background|faq"
 )
 _CLAUSE_VERB = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|will|would|should|explained|said|says|asked|replied|"
