@@ -11,7 +11,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from ..context import Context
 from ..tokens import inline_children, node_text, trim
-from .words import METADATA, bare
+from .words import METADATA, bare, tag_line
 
 _TOC_MARK = re.compile(r"^\s*(?:\[TOC\]|\[\[_TOC_\]\]|\[\[toc\]\]|<!--\s*TOC\s*-->)\s*$", re.IGNORECASE)
 _TOC_HEADING = re.compile(r"^(?:目录|目\s*录|contents|table of contents|toc|index|索引)$", re.IGNORECASE)
@@ -83,13 +83,10 @@ def metadata(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     node = nodes[i]
     text = node_text(node)
     first = text.split("\n", 1)[0]
-    if _META.match(first) or _DATE.match(first) or _PROMPT.match(first) or _TAGS.fullmatch(text.strip()):
+    if _META.match(first) or _DATE.match(first) or _PROMPT.match(first) or tag_line(text):
         ctx.explain(ctx.location(node).line, "metadata (author, date, source, tags, …): no card")
         return i + 1
     return None
-
-
-_TAGS = re.compile(r"(?:#[^\s#]+\s*)+")  # Obsidian's `#ml #optimization` line
 
 
 def exercises(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:

@@ -49,6 +49,7 @@ from .words import (
     points_lead,
     question_like,
     question_mark,
+    tag_line,
     technical,
     term_like,
     word_set,
@@ -1862,7 +1863,7 @@ def title_term(ctx: Context, nodes: list[SyntaxTreeNode], i: int) -> int | None:
     node = nodes[i]
     if ctx.answering or node.parent is None or node.parent.type != "root":
         return None
-    earlier = [n for n in nodes[:i] if n.type == "paragraph" and not re.fullmatch(r"(?:#[^\s#]+\s*)+", node_text(n))]
+    earlier = [n for n in nodes[:i] if n.type == "paragraph" and not tag_line(node_text(n))]
     if earlier or any(1 < level < 7 for level in ctx.sections):
         return None  # only the note's opening paragraph, before any sub-heading
     title = _file_title(ctx)

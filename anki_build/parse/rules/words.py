@@ -260,3 +260,11 @@ def technical(term: str) -> bool:
     core = _ALIAS.sub("", bare(term)).strip()
     latin = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", term) if w.casefold() not in GENERIC]
     return bool(latin) or bool(_TECH_SUFFIX.search(core))
+
+
+_TAGS = re.compile(r"(?:#[^\s#]+\s*)+")
+
+
+def tag_line(text: str) -> bool:
+    """Obsidian's `#ml #optimization` line: tags about the note, not in it."""
+    return _TAGS.fullmatch(text.strip()) is not None
